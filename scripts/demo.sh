@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# `make demo`: makes a recording (espeak-ng speech mixed with a tone sweep and noise by sox)
+# and runs a real analysis of it with the freshly built auris. Outputs go to demo-out/.
+set -euo pipefail
+build=${1:-build}
+root="$(cd "$(dirname "$0")/.." && pwd)"
+auris="$root/$build/auris"
+out="$root/demo-out"
+mkdir -p "$out"
+cd "$out"
+
+say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+
+echo "== making demo audio in $out"
+espeak-ng -s 150 -w speech-raw.wav \
+  "auris tells what is in a recording, and when. Speech, music, other sounds, or silence."
+sox speech-raw.wav -r 22050 -c 1 speech.wav
+len=$(soxi -D speech.wav)
+sox -n -r 22050 -c 1 sweep.wav synth "$len" sine 100-6000 vol 0.25
+sox -n -r 22050 -c 1 noise.wav synth "$len" pinknoise vol 0.05
+sox -m speech.wav sweep.wav noise.wav -b 16 mix.wav
+# The same recording as FLAC and Ogg, to show the decoders.
+sox mix.wav mix.flac
+sox mix.wav mix.ogg
+
+say auris info mix.wav mix.flac mix.ogg
+"$auris" info mix.wav mix.flac mix.ogg
+say auris info --json mix.wav
+"$auris" info --json mix.wav
+
+say auris features mix.wav --type logmel --n-fft 1024 --hop 256 --n-mels 128 -o mix-logmel.npy
+"$auris" features mix.wav --type logmel --n-fft 1024 --hop 256 --n-mels 128 -o mix-logmel.npy
+say auris features mix.wav --type mfcc --n-mfcc 20 -o mix-mfcc.npy
+"$auris" features mix.wav --type mfcc --n-mfcc 20 -o mix-mfcc.npy
+if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import numpy' 2>/dev/null; then
+  /usr/bin/python3 -c '
+import numpy as np
+for f in ("mix-logmel.npy", "mix-mfcc.npy"):
+    x = np.load(f)
+    print(f"{f}: shape {x.shape}, {x.dtype}, range {x.min():.1f} .. {x.max():.1f}")'
+fi
+
+say auris spectrogram mix.wav -o mix.png --title "speech + sweep + noise"
+"$auris" spectrogram mix.wav -o mix.png --title "speech + sweep + noise"
+say auris spectrogram mix.wav --scale linear --cmap magma -o mix-linear.png
+"$auris" spectrogram mix.wav --scale linear --cmap magma -o mix-linear.png
+say auris spectrogram mix.wav --raw --cmap gray -o mix-raw.png
+"$auris" spectrogram mix.wav --raw --cmap gray -o mix-raw.png
+say "cat mix.wav | auris info -"
+"$auris" info - < mix.wav
+
+echo
+echo "demo outputs in $out:"
+ls -l "$out" | tail -n +2

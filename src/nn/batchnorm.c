@@ -1,0 +1,159 @@
+/* Batch normalisation over the channels of NCHW (or NC) activations: batch statistics in
+ * training states, running statistics otherwise, with PyTorch's momentum and its unbiased
+ * running variance. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/nn_internal.h"
+
+typedef struct bn_state {
+    float *mean, *var, *invstd;   /* of the last batch (training) */
+    int count;                    /* values per channel in that batch */
+} bn_state;
+
+static auris_status bn_setup(auris_nn_model *m, nn_layer *l, auris_error *err)
+{
+    if (!(l->cfg.eps > 0.0f) || !(l->cfg.momentum >= 0.0f && l->cfg.momentum <= 1.0f))
+        return auris_fail(err, AURIS_EINVAL, "%s: batchnorm eps/momentum out of range", l->cfg.name);
+    memcpy(l->out_shape, l->in_shape[0], sizeof l->out_shape);
+    int64_t c = l->in_shape[0][0];
+    auris_status st = nn_model_add_param(m, l, "weight", 1, &c, 1, err);
+    if (!st)
+        st = nn_model_add_param(m, l, "bias", 1, &c, 1, err);
+    if (!st)
+        st = nn_model_add_param(m, l, "running_mean", 1, &c, 0, err);
+    if (!st)
+        st = nn_model_add_param(m, l, "running_var", 1, &c, 0, err);
+    return st;
+}
+
+static void bn_state_free(void *ls)
+{
+    bn_state *b = ls;
+    free(b->mean);
+    free(b->var);
+    free(b->invstd);
+    free(b);
+}
+
+static auris_status get_state(nn_call *c, bn_state **out)
+{
+    bn_state *b = *c->ls;
+    if (!b) {
+        size_t C = (size_t)c->l->in_shape[0][0];
+        b = calloc(1, sizeof *b);
+        if (b) {
+            b->mean = calloc(C, sizeof(float));
+            b->var = calloc(C, sizeof(float));
+            b->invstd = calloc(C, sizeof(float));
+        }
+        if (!b || !b->mean || !b->var || !b->invstd) {
+            if (b)
+                bn_state_free(b);
+            return auris_fail(c->err, AURIS_ENOMEM, "out of memory");
+        }
+        *c->ls = b;
+    }
+    *out = b;
+    return AURIS_OK;
+}
+
+static void batch_stats(const nn_call *c, bn_state *b)
+{
+    int C = c->l->in_shape[0][0];
+    size_t hw = (size_t)c->l->in_shape[0][1] * (size_t)c->l->in_shape[0][2];
+    for (int ch = 0; ch < C; ch++) {
+        double s = 0.0, s2 = 0.0;
+        for (int n = 0; n < c->batch; n++) {
+            const float *x = c->x[0] + ((size_t)n * C + ch) * hw;
+            for (size_t i = 0; i < hw; i++)
+                s += x[i];
+        }
+        double cnt = (double)c->batch * (double)hw, mean = s / cnt;
+        for (int n = 0; n < c->batch; n++) {
+            const float *x = c->x[0] + ((size_t)n * C + ch) * hw;
+            for (size_t i = 0; i < hw; i++)
+                s2 += (x[i] - mean) * (x[i] - mean);
+        }
+        b->mean[ch] = (float)mean;
+        b->var[ch] = (float)(s2 / cnt);
+        b->invstd[ch] = (float)(1.0 / sqrt(s2 / cnt + c->l->cfg.eps));
+    }
+    b->count = (int)(c->batch * hw);
+}
+
+static auris_status bn_forward(nn_call *c)
+{
+    int C = c->l->in_shape[0][0];
+    size_t hw = (size_t)c->l->in_shape[0][1] * (size_t)c->l->in_shape[0][2];
+    const float *g = nn_param(c, 0), *beta = nn_param(c, 1);
+    const float *rm = nn_param(c, 2), *rv = nn_param(c, 3);
+    bn_state *b = NULL;
+    if (c->training) {
+        auris_status st = get_state(c, &b);
+        if (st)
+            return st;
+        batch_stats(c, b);
+    }
+    for (int ch = 0; ch < C; ch++) {
+        float mean = b ? b->mean[ch] : rm[ch];
+        float inv = b ? b->invstd[ch] : 1.0f / sqrtf(rv[ch] + c->l->cfg.eps);
+        float scale = g[ch] * inv, shift = beta[ch] - mean * scale;
+        for (int n = 0; n < c->batch; n++) {
+            size_t off = ((size_t)n * C + ch) * hw;
+            for (size_t i = 0; i < hw; i++)
+                c->y[off + i] = c->x[0][off + i] * scale + shift;
+        }
+    }
+    return AURIS_OK;
+}
+
+static auris_status bn_backward(nn_call *c)
+{
+    int C = c->l->in_shape[0][0];
+    size_t hw = (size_t)c->l->in_shape[0][1] * (size_t)c->l->in_shape[0][2];
+    const float *g = nn_param(c, 0);
+    bn_state *b = *c->ls;
+    for (int ch = 0; ch < C; ch++) {
+        float mean = b ? b->mean[ch] : nn_param(c, 2)[ch];
+        float inv = b ? b->invstd[ch] : 1.0f / sqrtf(nn_param(c, 3)[ch] + c->l->cfg.eps);
+        double sdy = 0.0, sdyx = 0.0;
+        for (int n = 0; n < c->batch; n++) {
+            size_t off = ((size_t)n * C + ch) * hw;
+            for (size_t i = 0; i < hw; i++) {
+                sdy += c->dy[off + i];
+                sdyx += c->dy[off + i] * (c->x[0][off + i] - mean) * inv;
+            }
+        }
+        c->pgrad[0][ch] = (float)sdyx;
+        c->pgrad[1][ch] = (float)sdy;
+        double cnt = (double)c->batch * (double)hw;
+        float k = g[ch] * inv;
+        float a = b ? (float)(sdy / cnt) : 0.0f, bb = b ? (float)(sdyx / cnt) : 0.0f;
+        for (int n = 0; n < c->batch; n++) {
+            size_t off = ((size_t)n * C + ch) * hw;
+            for (size_t i = 0; i < hw; i++) {
+                float xh = (c->x[0][off + i] - mean) * inv;
+                nn_put(c->dx[0], off + i, k * (c->dy[off + i] - a - xh * bb), c->dx_acc[0]);
+            }
+        }
+    }
+    return AURIS_OK;
+}
+
+void nn_batchnorm_update_running(const nn_call *c, auris_nn_model *m)
+{
+    bn_state *b = *c->ls;
+    if (!b || b->count < 1)
+        return;
+    float mom = c->l->cfg.momentum;
+    float *rm = m->tensors[c->l->param[2]]->data, *rv = m->tensors[c->l->param[3]]->data;
+    float unbias = b->count > 1 ? (float)b->count / (float)(b->count - 1) : 1.0f;
+    for (int ch = 0; ch < c->l->in_shape[0][0]; ch++) {
+        rm[ch] = (1.0f - mom) * rm[ch] + mom * b->mean[ch];
+        rv[ch] = (1.0f - mom) * rv[ch] + mom * b->var[ch] * unbias;
+    }
+}
+
+const nn_layer_ops nn_batchnorm_ops = {bn_setup, bn_forward, bn_backward, bn_state_free, NULL};

@@ -1,0 +1,133 @@
+/* Internals shared by the files of src/nn: the layer table, the model and state layouts. */
+#ifndef AURIS_NN_INTERNAL_H
+#define AURIS_NN_INTERNAL_H
+
+#include <dnnl.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "auris/nn.h"
+#include "core/error.h"
+
+#define NN_MAX_PARAMS 4
+/* Larger dims than this in a model are refused, to keep every product far from overflow. */
+#define NN_MAX_DIM 1000000
+#define NN_MAX_SAMPLE_ELEMS ((size_t)1 << 28)
+
+typedef struct nn_layer nn_layer;
+typedef struct nn_call nn_call;
+
+typedef struct nn_layer_ops {
+    /* Checks the config against the input shapes, sets out_shape and declares params. */
+    auris_status (*setup)(auris_nn_model *m, nn_layer *l, auris_error *err);
+    auris_status (*forward)(nn_call *c);
+    auris_status (*backward)(nn_call *c);
+    /* Frees what forward cached in *c->ls (oneDNN primitives, saved statistics). */
+    void (*state_free)(void *ls);
+    double (*macs)(const nn_layer *l);
+} nn_layer_ops;
+
+struct nn_layer {
+    auris_nn_layer_config cfg;
+    const nn_layer_ops *ops;
+    int n_in;
+    int in[AURIS_NN_MAX_FROM];           /* producing layer, -1 for the network input */
+    int in_shape[AURIS_NN_MAX_FROM][3];
+    int out_shape[3];
+    int n_param;
+    int param[NN_MAX_PARAMS];            /* indices into model->tensors */
+};
+
+struct auris_nn_model {
+    auris_nn_model_config cfg;
+    nn_layer *layers;
+    size_t n_layers, cap_layers;
+    auris_nn_tensor **tensors;
+    unsigned char *trainable;
+    size_t n_tensors, cap_tensors;
+    char **meta_keys, **meta_vals;
+    size_t n_meta;
+};
+
+/* One layer's view of a forward or backward pass. */
+struct nn_call {
+    const auris_nn_model *m;
+    const nn_layer *l;
+    auris_nn_state *s;
+    int batch;
+    int training;
+    const float *x[AURIS_NN_MAX_FROM];
+    float *y;
+    const float *dy;
+    float *dx[AURIS_NN_MAX_FROM];
+    int dx_acc[AURIS_NN_MAX_FROM];       /* 1: add into dx (input with several consumers) */
+    float *pgrad[NN_MAX_PARAMS];
+    void **ls;                           /* the layer's per-state cache */
+    uint64_t *rng;
+    dnnl_engine_t engine;
+    dnnl_stream_t stream;
+    auris_error *err;
+};
+
+/* The layer table, indexed by auris_nn_layer_type. */
+extern const nn_layer_ops nn_conv2d_ops, nn_dense_ops, nn_batchnorm_ops, nn_activation_ops,
+    nn_softmax_ops, nn_pool_ops, nn_globalpool_ops, nn_dropout_ops, nn_reshape_ops,
+    nn_concat_ops, nn_add_ops;
+
+static inline size_t nn_shape_size(const int shape[3])
+{
+    return (size_t)shape[0] * (size_t)shape[1] * (size_t)shape[2];
+}
+
+static inline const float *nn_param(const nn_call *c, int k)
+{
+    return (const float *)c->m->tensors[c->l->param[k]]->data;
+}
+
+static inline const auris_nn_tensor *nn_param_tensor(const nn_call *c, int k)
+{
+    return c->m->tensors[c->l->param[k]];
+}
+
+/* Declares a float32 parameter (or buffer, trainable = 0) of layer l named "<layer>.<suffix>". */
+auris_status nn_model_add_param(auris_nn_model *m, nn_layer *l, const char *suffix, int ndim,
+                                const int64_t *dims, int trainable, auris_error *err);
+
+/* splitmix64: the engine's one random generator (seeded, reproducible). */
+uint64_t nn_rng_next(uint64_t *state);
+float nn_rng_uniform(uint64_t *state);   /* [0, 1) */
+float nn_rng_normal(uint64_t *state);
+
+/* oneDNN helpers. */
+auris_status nn_dnnl_check(dnnl_status_t st, const char *what, auris_error *err);
+void nn_dnnl_md(dnnl_memory_desc_t *md, int ndims, const int64_t *dims, dnnl_format_tag_t tag);
+/* Runs prim with the given (arg, memory) pairs and waits. */
+auris_status nn_dnnl_run(dnnl_primitive_t prim, dnnl_stream_t stream, int nargs,
+                         const dnnl_exec_arg_t *args, const char *what, auris_error *err);
+
+/* Writes v to dx[i] or adds it, as the consumer count asks. */
+static inline void nn_put(float *dx, size_t i, float v, int acc)
+{
+    if (acc)
+        dx[i] += v;
+    else
+        dx[i] = v;
+}
+
+/* Batch-norm running statistics update after a training forward (trainer only). */
+void nn_batchnorm_update_running(const nn_call *c, auris_nn_model *m);
+
+/* Frees every layer cache of a state (used when the state is freed). */
+const nn_layer_ops *nn_layer_ops_for(auris_nn_layer_type type);
+
+/* Tensor-set internals the model file code needs. */
+auris_status nn_tensor_set_take(auris_nn_tensor_set *s, auris_nn_tensor *t, auris_error *err);
+/* The i-th metadata entry; 0 past the end. */
+int nn_tensor_set_meta_at(const auris_nn_tensor_set *s, size_t i, const char **key,
+                          const char **val);
+
+/* State internals for the trainer. */
+float *nn_state_param_grad_at(auris_nn_state *s, size_t tensor_index);
+auris_status nn_state_update_running_stats(auris_nn_state *s, auris_nn_model *m);
+
+#endif
