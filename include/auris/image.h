@@ -26,8 +26,8 @@ typedef enum auris_colormap {
 } auris_colormap;
 
 typedef struct auris_spectrogram_config {
-    int width_px;          /* figure width (default 1200); ignored for raw */
-    int height_px;         /* figure height (default 600); ignored for raw */
+    int width_px;          /* figure width, 240..8192 (default 1200); ignored for raw */
+    int height_px;         /* figure height, 160..8192 (default 600); ignored for raw */
     auris_freq_scale scale;/* default mel */
     auris_colormap cmap;   /* default viridis */
     const char *title;     /* NULL: the file name */

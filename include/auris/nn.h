@@ -186,6 +186,9 @@ typedef struct auris_nn_state_config {
 } auris_nn_state_config;
 
 void auris_nn_state_config_default(auris_nn_state_config *cfg);
+/* Inference states fuse each convolution with the batch norm and ReLU/ReLU6 after it,
+ * folding the batch norm into a copy of the weights made here: create inference states
+ * after the weights are final (loaded or trained). */
 auris_status auris_nn_state_new(const auris_nn_model *m, const auris_nn_state_config *cfg,
                                 auris_nn_state **out, auris_error *err);
 void auris_nn_state_free(auris_nn_state *s);

@@ -164,7 +164,8 @@ auris_status auris_decoder_wavstream_open(FILE *f, const unsigned char *prefix, 
     unsigned char *hbuf = malloc(4096 > prefix_len ? 4096 : prefix_len);
     if (!hbuf)
         return auris_fail(err, AURIS_ENOMEM, "%s: out of memory", name);
-    memcpy(hbuf, prefix, prefix_len);
+    if (prefix_len)
+        memcpy(hbuf, prefix, prefix_len);
     wav_header h;
     auris_status st = read_header(fileno(f), &hbuf, &hlen, &h, name, err);
     stream_decoder *s = st == AURIS_OK ? stream_new(f, name) : NULL;

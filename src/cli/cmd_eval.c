@@ -16,7 +16,7 @@
 
 enum {
     OPT_MANIFEST = 0x2100, OPT_HMM, OPT_LM, OPT_DICT, OPT_GRAMMAR, OPT_MAX_SEGMENT, OPT_PAUSE,
-    OPT_NO_VAD, OPT_ENGINE_OPTIONS
+    OPT_NO_VAD, OPT_ENGINE_OPTIONS, OPT_HYPOTHESES
 };
 
 typedef struct hyp_buf {
@@ -41,7 +41,11 @@ static void help(FILE *f)
         "                       \"insertions\",\"audio_s\",\"decode_s\",\"rtf\",\"results\":[{\"file\",\n"
         "                       \"reference\",\"hypothesis\",\"wer\"}]}\n"
         "  -v, --verbose        one line per file: WER, reference and hypothesis\n"
+        "      --hypotheses FILE.tsv  score these transcripts (\"AUDIO<TAB>TEXT\", AUDIO as\n"
+        "                       written in the manifest) instead of decoding: compares\n"
+        "                       other recognisers with the same normalisation\n"
         "      --hmm DIR --lm FILE --dict FILE --grammar FILE  as in auris transcribe\n"
+        "      --engine-options 'FLAGS'                       as in auris transcribe\n"
         "      --pause SEC --max-segment SEC --no-vad          as in auris transcribe\n"
         "  -h, --help           show this help\n\n"
         "Exit status: 0 success, 1 usage error, 2 unreadable manifest, audio or model.\n");
@@ -67,16 +71,16 @@ static void on_segment(const auris_asr_segment *seg, void *user)
     h->len += n;
 }
 
-static double now_s(void)
+static double clock_s(clockid_t id)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(id, &ts);
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 /* Decodes one file; adds its duration and decoding time. */
 static int transcribe_file(const char *path, auris_asr_stream *s, hyp_buf *h, double *audio_s,
-                           double *decode_s)
+                           double *decode_s, double *cpu_s)
 {
     static float buf[16000];
     auris_source_config scfg;
@@ -84,7 +88,7 @@ static int transcribe_file(const char *path, auris_asr_stream *s, hyp_buf *h, do
     scfg.sample_rate_hz = 16000;
     auris_error err = {0};
     auris_source *src = NULL;
-    double t0 = now_s();
+    double t0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
     if (auris_source_open(path, &scfg, &src, &err))
         return cli_fail("eval", &err);
     h->len = 0;
@@ -112,7 +116,8 @@ static int transcribe_file(const char *path, auris_asr_stream *s, hyp_buf *h, do
         cli_error("eval", "out of memory");
         rc = CLI_INPUT;
     }
-    *decode_s += now_s() - t0;
+    *decode_s += clock_s(CLOCK_MONOTONIC) - t0;
+    *cpu_s += clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
     *audio_s += (double)total / auris_source_sample_rate(src);
     auris_source_free(src);
     return rc;
@@ -120,11 +125,59 @@ static int transcribe_file(const char *path, auris_asr_stream *s, hyp_buf *h, do
 
 typedef struct eval_state {
     int json, verbose, n_files;
+    char **given;        /* --hypotheses: path, text, path, text, ... */
+    size_t n_given;
     auris_wer_counts total;
-    double audio_s, decode_s;
+    double audio_s, decode_s, cpu_s;
     char *ref_norm, *hyp_norm;
     hyp_buf hyp;
 } eval_state;
+
+static int load_hypotheses(eval_state *e, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        cli_error("eval", "%s: cannot open the hypotheses", path);
+        return CLI_INPUT;
+    }
+    char *line = malloc(EVAL_LINE_MAX);
+    size_t cap = 0;
+    int rc = line ? CLI_OK : CLI_INPUT;
+    while (rc == CLI_OK && fgets(line, EVAL_LINE_MAX, f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        char *tab = strchr(line, '\t');
+        if (!tab)
+            continue;
+        *tab = '\0';
+        if (e->n_given + 2 > cap) {
+            cap = cap ? cap * 2 : 64;
+            char **g = realloc(e->given, cap * sizeof *g);
+            if (!g) {
+                rc = CLI_INPUT;
+                break;
+            }
+            e->given = g;
+        }
+        e->given[e->n_given] = strdup(line);
+        e->given[e->n_given + 1] = strdup(tab + 1);
+        e->n_given += 2;
+        if (!e->given[e->n_given - 2] || !e->given[e->n_given - 1])
+            rc = CLI_INPUT;
+    }
+    if (rc)
+        cli_error("eval", "out of memory");
+    free(line);
+    fclose(f);
+    return rc;
+}
+
+static const char *given_hypothesis(const eval_state *e, const char *path)
+{
+    for (size_t i = 0; i < e->n_given; i += 2)
+        if (!strcmp(e->given[i], path))
+            return e->given[i + 1];
+    return "";
+}
 
 static void report_file(eval_state *e, const char *path, const auris_wer_counts *c)
 {
@@ -158,11 +211,18 @@ static int eval_line(eval_state *e, char *line, const char *base, auris_asr_stre
         snprintf(path, sizeof path, "%s", line);
     else
         snprintf(path, sizeof path, "%s/%s", base, line);
-    int rc = transcribe_file(path, s, &e->hyp, &e->audio_s, &e->decode_s);
-    if (rc)
-        return rc;
+    const char *hyp;
+    if (e->given) {
+        hyp = given_hypothesis(e, line);
+    } else {
+        int rc = transcribe_file(path, s, &e->hyp, &e->audio_s, &e->decode_s,
+                                 &e->cpu_s);
+        if (rc)
+            return rc;
+        hyp = e->hyp.text ? e->hyp.text : "";
+    }
     if (auris_wer_normalize(tab + 1, e->ref_norm, EVAL_TEXT_MAX) ||
-        auris_wer_normalize(e->hyp.text ? e->hyp.text : "", e->hyp_norm, EVAL_TEXT_MAX)) {
+        auris_wer_normalize(hyp, e->hyp_norm, EVAL_TEXT_MAX)) {
         cli_error("eval", "%s: transcript too long to score", path);
         return CLI_INPUT;
     }
@@ -184,17 +244,21 @@ static void report_total(const eval_state *e)
 {
     const auris_wer_counts *t = &e->total;
     double rtf = e->audio_s > 0 ? e->decode_s / e->audio_s : 0;
+    double cpu_rtf = e->audio_s > 0 ? e->cpu_s / e->audio_s : 0;
     if (e->json) {
         printf("],\"files\":%d,\"words\":%ld,\"wer\":%.4f,\"substitutions\":%ld,"
                "\"deletions\":%ld,\"insertions\":%ld,\"audio_s\":%.2f,\"decode_s\":%.2f,"
-               "\"rtf\":%.4f}\n", e->n_files, t->ref_words, auris_wer_rate(t),
-               t->substitutions, t->deletions, t->insertions, e->audio_s, e->decode_s, rtf);
-    } else {
-        printf("files %d  words %ld  WER %.2f%%  (substitutions %ld, deletions %ld, "
-               "insertions %ld)\naudio %.1f s  decoding %.1f s  real-time factor %.3f\n",
-               e->n_files, t->ref_words, 100 * auris_wer_rate(t), t->substitutions,
-               t->deletions, t->insertions, e->audio_s, e->decode_s, rtf);
+               "\"cpu_s\":%.2f,\"rtf\":%.4f,\"cpu_rtf\":%.4f}\n", e->n_files, t->ref_words,
+               auris_wer_rate(t), t->substitutions, t->deletions, t->insertions, e->audio_s,
+               e->decode_s, e->cpu_s, rtf, cpu_rtf);
+        return;
     }
+    printf("files %d  words %ld  WER %.2f%%  (substitutions %ld, deletions %ld, "
+           "insertions %ld)\n", e->n_files, t->ref_words, 100 * auris_wer_rate(t),
+           t->substitutions, t->deletions, t->insertions);
+    if (!e->given)
+        printf("audio %.1f s  decoding %.1f s wall, %.1f s CPU  real-time factor %.3f "
+               "(CPU %.3f)\n", e->audio_s, e->decode_s, e->cpu_s, rtf, cpu_rtf);
 }
 
 static int eval_manifest(const char *manifest, const auris_asr_config *cfg, eval_state *e)
@@ -215,8 +279,8 @@ static int eval_manifest(const char *manifest, const auris_asr_config *cfg, eval
     auris_asr_callbacks cb = {on_segment, NULL, &e->hyp};
     if (!dir_copy || !line || !e->ref_norm || !e->hyp_norm) {
         cli_error("eval", "out of memory");
-    } else if (auris_asr_model_new(cfg, &model, &err) ||
-               auris_asr_stream_new(model, &cb, &s, &err)) {
+    } else if (!e->given && (auris_asr_model_new(cfg, &model, &err) ||
+                             auris_asr_stream_new(model, &cb, &s, &err))) {
         rc = cli_fail("eval", &err);
     } else {
         const char *base = dirname(dir_copy);
@@ -234,6 +298,9 @@ static int eval_manifest(const char *manifest, const auris_asr_config *cfg, eval
     free(e->ref_norm);
     free(e->hyp_norm);
     free(e->hyp.text);
+    for (size_t i = 0; i < e->n_given; i++)
+        free(e->given[i]);
+    free(e->given);
     auris_asr_stream_free(s);
     auris_asr_model_free(model);
     return rc;
@@ -253,12 +320,13 @@ static int eval_asr(int argc, char **argv)
         {"max-segment", required_argument, NULL, OPT_MAX_SEGMENT},
         {"no-vad", no_argument, NULL, OPT_NO_VAD},
         {"engine-options", required_argument, NULL, OPT_ENGINE_OPTIONS},
+        {"hypotheses", required_argument, NULL, OPT_HYPOTHESES},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     auris_asr_config cfg;
     auris_asr_config_default(&cfg);
     eval_state e = {0};
-    const char *manifest = NULL;
+    const char *manifest = NULL, *hypotheses = NULL;
     int opt;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "jvh", longopts, NULL)) != -1) {
@@ -271,6 +339,7 @@ static int eval_asr(int argc, char **argv)
         case OPT_DICT: cfg.dict_path = optarg; break;
         case OPT_GRAMMAR: cfg.grammar_path = optarg; break;
         case OPT_ENGINE_OPTIONS: cfg.engine_options = optarg; break;
+        case OPT_HYPOTHESES: hypotheses = optarg; break;
         case OPT_PAUSE:
             if (cli_parse_float("eval", "--pause", optarg, 0.05, 5, &cfg.vad.hangover_s))
                 return CLI_USAGE;
@@ -287,6 +356,11 @@ static int eval_asr(int argc, char **argv)
     if (!manifest || optind != argc) {
         cli_error("eval", "asr: --manifest FILE.tsv is required (and nothing else); see --help");
         return CLI_USAGE;
+    }
+    if (hypotheses) {
+        int rc = load_hypotheses(&e, hypotheses);
+        if (rc)
+            return rc;
     }
     return eval_manifest(manifest, &cfg, &e);
 }

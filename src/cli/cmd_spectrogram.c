@@ -31,8 +31,8 @@ static void usage(FILE *f)
         "Several channels are mixed to mono.\n\n"
         "Options:\n"
         "  -o, --output FILE     PNG to write (required)\n"
-        "      --width PX        figure width, 240..16384 (default 1200)\n"
-        "      --height PX       figure height, 160..16384 (default 600)\n"
+        "      --width PX        figure width, 240..8192 (default 1200)\n"
+        "      --height PX       figure height, 160..8192 (default 600)\n"
         "      --scale SCALE     frequency axis: linear, log or mel (default mel)\n"
         "      --cmap NAME       colormap: viridis (default), magma, gray or jet\n"
         "      --title TEXT      title (default: the input's file name; \"\" for none)\n"
@@ -110,8 +110,8 @@ static int parse_option(spectrogram_opts *o, int c, const char *arg)
     int v = 0;
     switch (c) {
     case 'o': o->output = arg; return 0;
-    case OPT_WIDTH: return cli_parse_int(CMD, "--width", arg, 240, 16384, &cfg->width_px);
-    case OPT_HEIGHT: return cli_parse_int(CMD, "--height", arg, 160, 16384, &cfg->height_px);
+    case OPT_WIDTH: return cli_parse_int(CMD, "--width", arg, 240, 8192, &cfg->width_px);
+    case OPT_HEIGHT: return cli_parse_int(CMD, "--height", arg, 160, 8192, &cfg->height_px);
     case OPT_SCALE:
         if (parse_name("--scale", arg, auris_freq_scale_from_name, "linear, log or mel", &v))
             return -1;

@@ -102,6 +102,21 @@ static double triangle(const double *f_pts, int m, double f)
     return v > 0.0 ? v : 0.0;
 }
 
+/* Widens a band's bin span [first, last] with zero weights to a multiple of four bins
+ * (when the bank has room) so dot() never runs its scalar tail: the tail's varying trip
+ * count mispredicted a branch per band, which cost more than the multiplications. */
+static void pad_span(int *first, int *last, int n_bins)
+{
+    if (*last < 0 || n_bins < 4)
+        return;
+    while ((*last - *first + 1) % 4 != 0) {
+        if (*last + 1 < n_bins)
+            (*last)++;
+        else
+            (*first)--;
+    }
+}
+
 static auris_status build(auris_melbank *mb, const auris_mel_config *c, double f_max,
                           auris_error *err)
 {
@@ -131,6 +146,7 @@ static auris_status build(auris_melbank *mb, const auris_mel_config *c, double f
                 last = k;
             }
         }
+        pad_span(&first, &last, n_bins);
         mb->first[m] = last >= 0 ? first : 0;
         mb->count[m] = last >= 0 ? last - first + 1 : 0;
         mb->offset[m] = total;

@@ -20,7 +20,7 @@
 #define MAX_TICKS 64
 #define MIN_FIGURE_W 240
 #define MIN_FIGURE_H 160
-#define MAX_FIGURE_PX 16384
+#define MAX_FIGURE_PX 8192
 #define LOG_DEFAULT_FMIN_HZ 20.0f
 #define PI 3.14159265358979323846
 
@@ -663,12 +663,21 @@ static void even_ticks(ticks *t, double lo, double hi, double step)
     }
 }
 
-static void hz_label(char *buf, size_t len, double hz)
+/* "500", "1.5k", "20k"; plain Hz throughout when a tick is not a whole 100 Hz ("1005"),
+ * since "1.005k" reads badly. */
+static void label_hz(ticks *t)
 {
-    if (hz >= 1000.0)
-        snprintf(buf, len, "%.3gk", hz / 1000.0);
-    else
-        snprintf(buf, len, "%.4g", hz);
+    int kilo = 1;
+    for (int i = 0; i < t->n; i++)
+        if (fabs(t->value[i] - 100.0 * round(t->value[i] / 100.0)) > 1e-6)
+            kilo = 0;
+    for (int i = 0; i < t->n; i++) {
+        double hz = t->value[i];
+        if (kilo && hz >= 1000.0)
+            snprintf(t->label[i], sizeof t->label[0], "%.6gk", hz / 1000.0);
+        else
+            snprintf(t->label[i], sizeof t->label[0], "%.6g", hz);
+    }
 }
 
 static void add_if_clear(ticks *t, double hz, double px, double *px_of, double min_gap)
@@ -680,22 +689,26 @@ static void add_if_clear(ticks *t, double hz, double px, double *px_of, double m
             return;
     px_of[t->n] = px;
     t->value[t->n] = hz;
-    hz_label(t->label[t->n], sizeof t->label[0], hz);
     t->n++;
+}
+
+static void even_freq_ticks(ticks *t, const plan *p, int plot_h, double min_gap)
+{
+    double step = nice_step(p->f_max_hz - p->f_min_hz, plot_h / (1.4 * min_gap));
+    even_ticks(t, p->f_min_hz, p->f_max_hz, step);
 }
 
 /* Log and mel axes stretch some decades and squeeze others: ticks are picked from round
  * values (powers of ten first, then 2 and 5 times them, then other digits) wherever they
- * keep min_gap pixels from the ones already placed. */
+ * keep min_gap pixels from the ones already placed. A range too narrow for two of them is
+ * nearly linear and gets even steps. */
 static void freq_ticks(ticks *t, const plan *p, int plot_h, double min_gap)
 {
     t->n = 0;
     double a_lo = axis_pos(p->scale, p->f_min_hz), a_hi = axis_pos(p->scale, p->f_max_hz);
     if (p->scale == AURIS_FREQ_LINEAR) {
-        double step = nice_step(p->f_max_hz - p->f_min_hz, plot_h / (1.4 * min_gap));
-        even_ticks(t, p->f_min_hz, p->f_max_hz, step);
-        for (int i = 0; i < t->n; i++)
-            hz_label(t->label[i], sizeof t->label[0], t->value[i]);
+        even_freq_ticks(t, p, plot_h, min_gap);
+        label_hz(t);
         return;
     }
     static const double tiers[][6] = {{1}, {2, 5}, {3, 4, 6, 8}, {1.5, 2.5, 7, 9}};
@@ -712,6 +725,9 @@ static void freq_ticks(ticks *t, const plan *p, int plot_h, double min_gap)
                 double px = (axis_pos(p->scale, hz) - a_lo) / (a_hi - a_lo) * plot_h;
                 add_if_clear(t, hz, px, px_of, min_gap);
             }
+    if (t->n < 2)
+        even_freq_ticks(t, p, plot_h, min_gap);
+    label_hz(t);
 }
 
 /* ---- Layout and drawing ---- */
@@ -847,7 +863,13 @@ static void draw_time_axis(figure *f, double duration_s)
     cairo_t *cr = f->cr;
     set_font(cr, f->fs, 0);
     ticks t;
-    even_ticks(&t, 0.0, duration_s, nice_step(duration_s, f->pw / (6.5 * f->fs)));
+    double target = f->pw / (6.5 * f->fs);
+    /* Fewer ticks until the labels ("1800", "0.025") keep a few characters apart. */
+    do {
+        even_ticks(&t, 0.0, duration_s, nice_step(duration_s, target));
+        target *= 0.75;
+    } while (t.n > 2 && (t.value[1] - t.value[0]) / duration_s * f->pw <
+                            widest(cr, &t) + 2.5 * f->fs);
     double base = f->py + f->ph;
     for (int i = 0; i < t.n; i++) {
         double x = round(f->px + t.value[i] / duration_s * (f->pw - 1)) + 0.5;

@@ -5,7 +5,15 @@
  * n_fft/2 + 1 input samples that the reflected right edge will copy. Input is appended to a
  * linear buffer that is compacted in place; it only grows when one write brings more
  * samples than the buffer holds, so memory is O(n_fft + largest write between reads) and
- * independent of the signal's length. Reading a frame never allocates. */
+ * independent of the signal's length. Reading a frame never allocates.
+ *
+ * Even n_fft: the frame's even and odd samples are the real and imaginary parts of an
+ * n_fft/2-point complex FFT (FFTW), and the real spectrum is split out of it here, in loops
+ * the compiler vectorises. With FFTW_ESTIMATE plans, FFTW's own r2c for n_fft 1024 spent
+ * two thirds of its time in its real-input step; this way the whole STFT stage of the
+ * log-mel benchmark takes ~40% less time. Odd n_fft uses FFTW's r2c. FFTW_MEASURE would
+ * find faster plans but costs ~150 ms per object and picks timing-dependent plans, so
+ * results would vary in the last bits from run to run. */
 #include "auris/dsp.h"
 
 #include <fftw3.h>
@@ -17,6 +25,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "dsp/dsp_math.h"
 
 #define STFT_MAX_N_FFT (1 << 20)
 
@@ -33,6 +42,8 @@ struct auris_stft {
     float *fft_in;
     fftwf_complex *fft_out;
     fftwf_plan plan;
+    int half;               /* even n_fft: n_fft / 2, the size of the complex FFT used */
+    float *split;           /* even n_fft: 6 half-size arrays for the real-input split */
 
     float *buf;             /* padded samples [base, base + len) */
     size_t cap;
@@ -114,6 +125,16 @@ static void start_signal(auris_stft *st)
         memset(st->buf, 0, st->pad * sizeof *st->buf);
 }
 
+/* cos and -sin of 2 pi k / (2 half): the twiddles W^k = exp(-2 pi i k / n_fft). */
+static void fill_twiddles(float *tw, int half)
+{
+    for (int k = 0; k < half; k++) {
+        double a = AURIS_PI * (double)k / (double)half;
+        tw[k] = (float)cos(a);
+        tw[half + k] = (float)-sin(a);
+    }
+}
+
 auris_status auris_stft_new(const auris_stft_config *cfg, auris_stft **out, auris_error *err)
 {
     *out = NULL;
@@ -135,12 +156,21 @@ auris_status auris_stft_new(const auris_stft_config *cfg, auris_stft **out, auri
     st->buf = malloc(st->cap * sizeof *st->buf);
     st->fft_in = fftwf_malloc((size_t)c.n_fft * sizeof *st->fft_in);
     st->fft_out = fftwf_malloc((size_t)st->n_bins * sizeof *st->fft_out);
-    if (!st->window || !st->buf || !st->fft_in || !st->fft_out) {
+    st->half = c.n_fft % 2 == 0 && c.n_fft >= 8 ? c.n_fft / 2 : 0;
+    if (st->half)
+        st->split = malloc(6 * (size_t)st->half * sizeof *st->split);
+    if (!st->window || !st->buf || !st->fft_in || !st->fft_out || (st->half && !st->split)) {
         auris_stft_free(st);
         return auris_fail(err, AURIS_ENOMEM, "stft: out of memory for n_fft %d", c.n_fft);
     }
+    if (st->half)
+        fill_twiddles(st->split + 4 * (size_t)st->half, st->half);
     pthread_mutex_lock(&fftw_planner_lock);
-    st->plan = fftwf_plan_dft_r2c_1d(c.n_fft, st->fft_in, st->fft_out, FFTW_ESTIMATE);
+    if (st->half)
+        st->plan = fftwf_plan_dft_1d(st->half, (fftwf_complex *)st->fft_in, st->fft_out,
+                                     FFTW_FORWARD, FFTW_ESTIMATE);
+    else
+        st->plan = fftwf_plan_dft_r2c_1d(c.n_fft, st->fft_in, st->fft_out, FFTW_ESTIMATE);
     pthread_mutex_unlock(&fftw_planner_lock);
     if (!st->plan) {
         auris_stft_free(st);
@@ -188,6 +218,10 @@ static auris_status make_room(auris_stft *st, size_t n)
     }
     if (st->len + n <= st->cap)
         return AURIS_OK;
+    if (n > SIZE_MAX / (4 * sizeof *st->buf) - st->len) {
+        snprintf(st->error, sizeof st->error, "stft: cannot buffer %zu samples", n);
+        return AURIS_ENOMEM;
+    }
     size_t cap = st->cap;
     while (cap < st->len + n)
         cap *= 2;
@@ -249,8 +283,7 @@ auris_status auris_stft_end(auris_stft *st)
     }
     st->len += st->pad;
     st->ended = 1;
-    auris_stft_config c = st->cfg;
-    st->total_frames = auris_stft_n_frames(&c, (size_t)n);
+    st->total_frames = auris_stft_n_frames(&st->cfg, (size_t)n);
     return AURIS_OK;
 }
 
@@ -264,8 +297,8 @@ static int frame_ready(const auris_stft *st)
     return end <= st->pad + st->n_in;
 }
 
-/* The loops below are unrolled by hand: at -O2 GCC vectorises straight-line groups of
- * four (SLP) but not loops whose trip count needs an epilogue. */
+/* The loops below are unrolled by hand into groups of four: at -O2 (GCC 12's "very cheap"
+ * vectoriser) these are turned into SIMD code, the plain one-element loops are not. */
 
 /* |X[k]|^2 from FFTW's interleaved (re, im) pairs. */
 static void power_spectrum(const float *restrict X, int n_bins, float *restrict out)
@@ -300,6 +333,81 @@ static void apply_window(const float *restrict x, const float *restrict w, int n
         out[i] = x[i] * w[i];
 }
 
+/* Z = FFT_M(x[2j] + i x[2j+1]) with M = half. With F[k] = Z[k] and R[k] = Z[M-k] (R[0] =
+ * Z[0]) as split real/imaginary arrays, the real signal's X[k] = E[k] + W^k O[k] where
+ * 2E = F + conj(R) and 2O = -i (F - conj(R)); this writes |X[k]|^2 for k = 0..M. */
+static void split_unpack(const float *restrict Z, int M, float *restrict fr,
+                         float *restrict fi, float *restrict rr, float *restrict ri)
+{
+    int k = 0;
+    for (; k + 4 <= M; k += 4) {
+        const float *z = Z + 2 * k;
+        fr[k] = z[0];
+        fi[k] = z[1];
+        fr[k + 1] = z[2];
+        fi[k + 1] = z[3];
+        fr[k + 2] = z[4];
+        fi[k + 2] = z[5];
+        fr[k + 3] = z[6];
+        fi[k + 3] = z[7];
+    }
+    for (; k < M; k++) {
+        fr[k] = Z[2 * k];
+        fi[k] = Z[2 * k + 1];
+    }
+    rr[0] = fr[0];
+    ri[0] = fi[0];
+    for (k = 1; k + 4 <= M; k += 4) {
+        const float *r = fr + M - k, *i = fi + M - k;
+        rr[k] = r[0];
+        rr[k + 1] = r[-1];
+        rr[k + 2] = r[-2];
+        rr[k + 3] = r[-3];
+        ri[k] = i[0];
+        ri[k + 1] = i[-1];
+        ri[k + 2] = i[-2];
+        ri[k + 3] = i[-3];
+    }
+    for (; k < M; k++) {
+        rr[k] = fr[M - k];
+        ri[k] = fi[M - k];
+    }
+}
+
+#define SPLIT_BIN(k) do {                                           \
+        float er = fr[k] + rr[k], ei = fi[k] - ri[k];                 \
+        float dr = fr[k] - rr[k], di = fi[k] + ri[k];                 \
+        float xr = er + wc[k] * di + ws[k] * dr;                      \
+        float xi = ei + ws[k] * di - wc[k] * dr;                      \
+        out[k] = 0.25f * (xr * xr + xi * xi);                         \
+    } while (0)
+
+static void split_power(const float *restrict fr, const float *restrict fi,
+                        const float *restrict rr, const float *restrict ri,
+                        const float *restrict wc, const float *restrict ws, int M,
+                        float *restrict out)
+{
+    int k = 0;
+    for (; k + 4 <= M; k += 4) {
+        SPLIT_BIN(k);
+        SPLIT_BIN(k + 1);
+        SPLIT_BIN(k + 2);
+        SPLIT_BIN(k + 3);
+    }
+    for (; k < M; k++)
+        SPLIT_BIN(k);
+    float nyquist = fr[0] - fi[0];
+    out[M] = nyquist * nyquist;
+}
+
+static void half_power(auris_stft *st, float *out)
+{
+    size_t M = (size_t)st->half;
+    float *a = st->split;
+    split_unpack((const float *)st->fft_out, st->half, a, a + M, a + 2 * M, a + 3 * M);
+    split_power(a, a + M, a + 2 * M, a + 3 * M, a + 4 * M, a + 5 * M, st->half, out);
+}
+
 int auris_stft_read(auris_stft *st, float *out)
 {
     if (!frame_ready(st))
@@ -309,7 +417,10 @@ int auris_stft_read(auris_stft *st, float *out)
                      + (size_t)st->win_off;
     apply_window(x, st->window, c->win_length, st->fft_in + st->win_off);
     fftwf_execute(st->plan);
-    power_spectrum((const float *)st->fft_out, st->n_bins, out);
+    if (st->half)
+        half_power(st, out);
+    else
+        power_spectrum((const float *)st->fft_out, st->n_bins, out);
     if (c->power == 1.0f) {
         for (int k = 0; k < st->n_bins; k++)
             out[k] = sqrtf(out[k]);
@@ -341,6 +452,7 @@ void auris_stft_free(auris_stft *st)
         pthread_mutex_unlock(&fftw_planner_lock);
     }
     fftwf_free(st->fft_in);
+    free(st->split);
     fftwf_free(st->fft_out);
     free(st->window);
     free(st->buf);

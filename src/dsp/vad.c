@@ -5,8 +5,8 @@
 
 #include "core/error.h"
 
-/* The floor falls half-way to a quieter frame at once (pauses are short) but rises by at
- * most this much per frame, so a long phrase does not lift it to speech level. */
+/* Voiced frames lift the noise floor by at most this much, so a long phrase does not
+ * raise it to speech level. */
 #define VAD_FLOOR_RISE_DB_PER_S 2.0f
 #define VAD_SILENCE_DB -120.0f
 #define VAD_PI 3.14159265358979323846
@@ -109,10 +109,14 @@ static float band_energy_db(auris_vad *v, const float *frame)
     return ms > 1e-12 ? (float)(10.0 * log10(ms)) : VAD_SILENCE_DB;
 }
 
+/* Frames below the floor pull it down at once, unvoiced frames above it (the noise
+ * itself) draw it up within a few frames, and voiced frames lift it only slowly. */
 static void track_floor(auris_vad *v, float e)
 {
     if (e < v->floor_db)
         v->floor_db = 0.5f * (v->floor_db + e);
+    else if (!v->voiced)
+        v->floor_db += 0.1f * (e - v->floor_db);
     else
         v->floor_db = fminf(e, v->floor_db + v->floor_rise_db);
 }

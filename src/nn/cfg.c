@@ -161,9 +161,12 @@ static auris_status finish(parser *p, auris_nn_model **m, auris_nn_model_config 
     auris_status st = AURIS_OK;
     if (!s->active)
         return AURIS_OK;
-    if (!*m)
-        st = auris_nn_model_new(net, m, p->err);
-    if (!st && !s->is_net) {
+    if (!*m) {
+        auris_error e = {0};
+        if (auris_nn_model_new(net, m, &e))
+            return auris_fail(p->err, AURIS_EMODEL, "%s:%d: %s", p->name, p->line, e.message);
+    }
+    if (!s->is_net) {
         if ((s->lc.type == AURIS_NN_MAXPOOL || s->lc.type == AURIS_NN_AVGPOOL) && !s->stride_set) {
             s->lc.stride_h = s->lc.size_h;
             s->lc.stride_w = s->lc.size_w;

@@ -1,6 +1,8 @@
 /* 2-D convolution (stride, padding incl. 'same', dilation, groups, so depthwise too) on
- * oneDNN. Primitives are created on the first call at a batch size and cached in the state;
- * tensors stay in PyTorch's plain NCHW / OIHW layouts so no reorders are needed. */
+ * oneDNN. Primitives are created on the first call at a batch size and cached in the state.
+ * Tensors between layers are PyTorch's plain NCHW / OIHW; the forward primitive picks its
+ * own (blocked) layouts, which its AVX-512/AVX2 kernels need, and reorders in and out; an
+ * inference state reorders the constant weights once. Backward runs on the plain layouts. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,11 +10,21 @@
 
 #define CONV_CACHE 4
 
+/* One argument of a primitive: the plain user memory (its handle set per call) and, when
+ * the primitive wants another layout, a memory in that layout and the reorder between. */
+typedef struct port {
+    dnnl_memory_t user, blk;
+    dnnl_primitive_t reorder;
+} port;
+
 typedef struct conv_prims {
     int batch;
     dnnl_primitive_desc_t fwd_pd;
     dnnl_primitive_t fwd, bwd_data, bwd_weights;
-    dnnl_memory_t src, wei, bias, dst, dsrc, dwei, dbias, ddst;
+    port src, wei, bias, dst;                 /* forward */
+    port d_ddst, d_wei, d_dsrc;               /* backward data */
+    port w_src, w_ddst, w_dwei, w_dbias;      /* backward weights */
+    int wei_ready;                            /* inference: weights already reordered */
     float *dx_tmp;
 } conv_prims;
 
@@ -108,16 +120,26 @@ static void geometry(const nn_layer *l, int batch, conv_geom *g)
     g->pad_r[1] = p[3];
 }
 
+static void port_free(port *p)
+{
+    if (p->reorder)
+        dnnl_primitive_destroy(p->reorder);
+    if (p->user)
+        dnnl_memory_destroy(p->user);
+    if (p->blk)
+        dnnl_memory_destroy(p->blk);
+}
+
 static void prims_free(conv_prims *p)
 {
     dnnl_primitive_t prims[3] = {p->fwd, p->bwd_data, p->bwd_weights};
     for (int i = 0; i < 3; i++)
         if (prims[i])
             dnnl_primitive_destroy(prims[i]);
-    dnnl_memory_t mems[8] = {p->src, p->wei, p->bias, p->dst, p->dsrc, p->dwei, p->dbias, p->ddst};
-    for (int i = 0; i < 8; i++)
-        if (mems[i])
-            dnnl_memory_destroy(mems[i]);
+    port *ports[11] = {&p->src, &p->wei, &p->bias, &p->dst, &p->d_ddst, &p->d_wei, &p->d_dsrc,
+                       &p->w_src, &p->w_ddst, &p->w_dwei, &p->w_dbias};
+    for (int i = 0; i < 11; i++)
+        port_free(ports[i]);
     if (p->fwd_pd)
         dnnl_primitive_desc_destroy(p->fwd_pd);
     free(p->dx_tmp);
@@ -132,18 +154,122 @@ static void conv_state_free(void *ls)
     free(cs);
 }
 
-static auris_status make_prim(dnnl_primitive_t *prim, const_dnnl_op_desc_t desc, dnnl_engine_t eng,
-                              const_dnnl_primitive_desc_t hint, dnnl_primitive_desc_t *keep_pd,
-                              const char *what, auris_error *err)
+static auris_status make_pd(dnnl_primitive_desc_t *pd, const_dnnl_op_desc_t desc, const nn_call *c,
+                            const_dnnl_primitive_desc_t hint, const_dnnl_primitive_attr_t attr,
+                            dnnl_primitive_t *prim, const char *what)
 {
-    dnnl_primitive_desc_t pd;
-    auris_status st = nn_dnnl_check(dnnl_primitive_desc_create(&pd, desc, NULL, eng, hint), what, err);
+    auris_status st = nn_dnnl_check(dnnl_primitive_desc_create(pd, desc, attr, c->engine, hint),
+                                    what, c->err);
+    if (!st)
+        st = nn_dnnl_check(dnnl_primitive_create(prim, *pd), what, c->err);
+    return st;
+}
+
+/* Sets up port p for argument `what` of pd whose callers hold it in the plain layout;
+ * `into`: the reorder runs plain -> primitive layout (inputs), else back (outputs). */
+static auris_status port_init(const nn_call *c, const_dnnl_primitive_desc_t pd, dnnl_query_t what,
+                              const dnnl_memory_desc_t *plain, int into, port *p)
+{
+    auris_status st = nn_dnnl_check(dnnl_memory_create(&p->user, plain, c->engine, DNNL_MEMORY_NONE),
+                                    "convolution memory", c->err);
+    const dnnl_memory_desc_t *want = dnnl_primitive_desc_query_md(pd, what, 0);
+    if (st || !want || dnnl_memory_desc_equal(want, plain))
+        return st;
+    st = nn_dnnl_check(dnnl_memory_create(&p->blk, want, c->engine, DNNL_MEMORY_ALLOCATE),
+                       "convolution buffer", c->err);
+    dnnl_primitive_desc_t rpd;
+    if (!st)
+        st = nn_dnnl_check(dnnl_reorder_primitive_desc_create(&rpd, into ? plain : want, c->engine,
+                                                              into ? want : plain, c->engine, NULL),
+                           "reorder", c->err);
     if (st)
         return st;
-    st = nn_dnnl_check(dnnl_primitive_create(prim, pd), what, err);
-    if (keep_pd && !st)
-        *keep_pd = pd;
+    st = nn_dnnl_check(dnnl_primitive_create(&p->reorder, rpd), "reorder", c->err);
+    dnnl_primitive_desc_destroy(rpd);
+    return st;
+}
+
+static auris_status run_reorder(const nn_call *c, const port *p, int into)
+{
+    dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, into ? p->user : p->blk},
+                               {DNNL_ARG_TO, into ? p->blk : p->user}};
+    return nn_dnnl_run(p->reorder, c->stream, 2, args, "reorder", c->err);
+}
+
+/* Points an input port at data and converts it to the primitive's layout when needed
+ * (skipped when `fresh` says the converted copy is still valid). */
+static auris_status port_in(const nn_call *c, const port *p, const void *data, int fresh)
+{
+    dnnl_memory_set_data_handle(p->user, (void *)data);
+    return p->reorder && !fresh ? run_reorder(c, p, 1) : AURIS_OK;
+}
+
+static dnnl_memory_t port_mem(const port *p)
+{
+    return p->blk ? p->blk : p->user;
+}
+
+/* A ReLU (or ReLU6) applied by the convolution itself as a oneDNN post-op. */
+static auris_status activation_attr(int act, dnnl_primitive_attr_t *attr, auris_error *err)
+{
+    dnnl_post_ops_t po;
+    auris_status st = nn_dnnl_check(dnnl_post_ops_create(&po), "post-ops", err);
+    if (st)
+        return st;
+    if (act == AURIS_NN_RELU6)
+        st = nn_dnnl_check(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_clip, 0.0f, 6.0f), "post-ops", err);
     else
+        st = nn_dnnl_check(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f), "post-ops", err);
+    if (!st)
+        st = nn_dnnl_check(dnnl_primitive_attr_create(attr), "attributes", err);
+    if (!st && (st = nn_dnnl_check(dnnl_primitive_attr_set_post_ops(*attr, po), "attributes", err))) {
+        dnnl_primitive_attr_destroy(*attr);
+        *attr = NULL;
+    }
+    dnnl_post_ops_destroy(po);
+    return st;
+}
+
+typedef struct conv_mds {
+    dnnl_memory_desc_t src, wei, bias, dst, src_any, wei_any, dst_any;
+} conv_mds;
+
+static auris_status build_backward(const nn_call *c, conv_prims *p, const conv_geom *g,
+                                   const conv_mds *md, int has_bias)
+{
+    dnnl_convolution_desc_t d;
+    dnnl_primitive_desc_t pd = NULL;
+    auris_status st = nn_dnnl_check(dnnl_dilated_convolution_backward_data_desc_init(&d,
+        dnnl_convolution_direct, &md->src_any, &md->wei_any, &md->dst_any, g->stride, g->dil,
+        g->pad_l, g->pad_r), "convolution backward descriptor", c->err);
+    if (!st)
+        st = make_pd(&pd, &d, c, p->fwd_pd, NULL, &p->bwd_data, "convolution backward data");
+    if (!st)
+        st = port_init(c, pd, dnnl_query_diff_dst_md, &md->dst, 1, &p->d_ddst);
+    if (!st)
+        st = port_init(c, pd, dnnl_query_weights_md, &md->wei, 1, &p->d_wei);
+    if (!st)
+        st = port_init(c, pd, dnnl_query_diff_src_md, &md->src, 0, &p->d_dsrc);
+    if (pd)
+        dnnl_primitive_desc_destroy(pd);
+    pd = NULL;
+    if (!st)
+        st = nn_dnnl_check(dnnl_dilated_convolution_backward_weights_desc_init(&d,
+            dnnl_convolution_direct, &md->src_any, &md->wei_any, has_bias ? &md->bias : NULL,
+            &md->dst_any, g->stride, g->dil, g->pad_l, g->pad_r), "convolution weights descriptor",
+            c->err);
+    if (!st)
+        st = make_pd(&pd, &d, c, p->fwd_pd, NULL, &p->bwd_weights, "convolution backward weights");
+    if (!st)
+        st = port_init(c, pd, dnnl_query_src_md, &md->src, 1, &p->w_src);
+    if (!st)
+        st = port_init(c, pd, dnnl_query_diff_dst_md, &md->dst, 1, &p->w_ddst);
+    if (!st)
+        st = port_init(c, pd, dnnl_query_diff_weights_md, &md->wei, 0, &p->w_dwei);
+    if (!st && has_bias)
+        st = nn_dnnl_check(dnnl_memory_create(&p->w_dbias.user, &md->bias, c->engine,
+                                              DNNL_MEMORY_NONE), "convolution memory", c->err);
+    if (pd)
         dnnl_primitive_desc_destroy(pd);
     return st;
 }
@@ -151,42 +277,41 @@ static auris_status make_prim(dnnl_primitive_t *prim, const_dnnl_op_desc_t desc,
 static auris_status build(const nn_call *c, conv_prims *p)
 {
     conv_geom g;
+    conv_mds md;
     geometry(c->l, c->batch, &g);
-    dnnl_memory_desc_t src, wei, bias, dst;
-    nn_dnnl_md(&src, 4, g.src, dnnl_nchw);
-    nn_dnnl_md(&wei, g.wei_ndims, g.wei, g.wei_ndims == 5 ? dnnl_goihw : dnnl_oihw);
-    nn_dnnl_md(&bias, 1, g.bias, dnnl_a);
-    nn_dnnl_md(&dst, 4, g.dst, dnnl_nchw);
-    int has_bias = c->l->cfg.bias;
-    auris_error *err = c->err;
+    nn_dnnl_md(&md.src, 4, g.src, dnnl_nchw);
+    nn_dnnl_md(&md.wei, g.wei_ndims, g.wei, g.wei_ndims == 5 ? dnnl_goihw : dnnl_oihw);
+    nn_dnnl_md(&md.bias, 1, g.bias, dnnl_a);
+    nn_dnnl_md(&md.dst, 4, g.dst, dnnl_nchw);
+    nn_dnnl_md(&md.src_any, 4, g.src, dnnl_format_tag_any);
+    nn_dnnl_md(&md.wei_any, g.wei_ndims, g.wei, dnnl_format_tag_any);
+    nn_dnnl_md(&md.dst_any, 4, g.dst, dnnl_format_tag_any);
+    int has_bias = c->l->cfg.bias || (c->fuse && c->fuse->bias);
     dnnl_convolution_desc_t d;
     auris_status st = nn_dnnl_check(dnnl_dilated_convolution_forward_desc_init(&d,
         c->training ? dnnl_forward_training : dnnl_forward_inference, dnnl_convolution_direct,
-        &src, &wei, has_bias ? &bias : NULL, &dst, g.stride, g.dil, g.pad_l, g.pad_r),
-        "convolution descriptor", err);
+        &md.src_any, &md.wei_any, has_bias ? &md.bias : NULL, &md.dst_any, g.stride, g.dil,
+        g.pad_l, g.pad_r), "convolution descriptor", c->err);
+    dnnl_primitive_attr_t attr = NULL;
+    if (!st && c->fuse && c->fuse->act)
+        st = activation_attr(c->fuse->act, &attr, c->err);
     if (!st)
-        st = make_prim(&p->fwd, &d, c->engine, NULL, &p->fwd_pd, "convolution forward", err);
-    if (!st && c->training) {
-        st = nn_dnnl_check(dnnl_dilated_convolution_backward_data_desc_init(&d,
-            dnnl_convolution_direct, &src, &wei, &dst, g.stride, g.dil, g.pad_l, g.pad_r),
-            "convolution backward descriptor", err);
-        if (!st)
-            st = make_prim(&p->bwd_data, &d, c->engine, p->fwd_pd, NULL, "convolution backward data", err);
-        if (!st)
-            st = nn_dnnl_check(dnnl_dilated_convolution_backward_weights_desc_init(&d,
-                dnnl_convolution_direct, &src, &wei, has_bias ? &bias : NULL, &dst, g.stride,
-                g.dil, g.pad_l, g.pad_r), "convolution weights descriptor", err);
-        if (!st)
-            st = make_prim(&p->bwd_weights, &d, c->engine, p->fwd_pd, NULL,
-                           "convolution backward weights", err);
-    }
-    dnnl_memory_t *mems[8] = {&p->src, &p->wei, &p->bias, &p->dst, &p->dsrc, &p->dwei, &p->dbias, &p->ddst};
-    const dnnl_memory_desc_t *mds[8] = {&src, &wei, &bias, &dst, &src, &wei, &bias, &dst};
-    for (int i = 0; i < 8 && !st; i++)
-        st = nn_dnnl_check(dnnl_memory_create(mems[i], mds[i], c->engine, DNNL_MEMORY_NONE),
-                           "convolution memory", err);
+        st = make_pd(&p->fwd_pd, &d, c, NULL, attr, &p->fwd, "convolution forward");
+    if (attr)
+        dnnl_primitive_attr_destroy(attr);
+    if (!st)
+        st = port_init(c, p->fwd_pd, dnnl_query_src_md, &md.src, 1, &p->src);
+    if (!st)
+        st = port_init(c, p->fwd_pd, dnnl_query_weights_md, &md.wei, 1, &p->wei);
+    if (!st)
+        st = nn_dnnl_check(dnnl_memory_create(&p->bias.user, &md.bias, c->engine, DNNL_MEMORY_NONE),
+                           "convolution memory", c->err);
+    if (!st)
+        st = port_init(c, p->fwd_pd, dnnl_query_dst_md, &md.dst, 0, &p->dst);
+    if (!st && c->training)
+        st = build_backward(c, p, &g, &md, has_bias);
     if (!st && c->training && !(p->dx_tmp = malloc((size_t)g.src[0] * g.src[1] * g.src[2] * g.src[3] * sizeof(float))))
-        st = auris_fail(err, AURIS_ENOMEM, "%s: out of memory", c->l->cfg.name);
+        st = auris_fail(c->err, AURIS_ENOMEM, "%s: out of memory", c->l->cfg.name);
     p->batch = c->batch;
     return st;
 }
@@ -227,17 +352,23 @@ static auris_status conv_forward(nn_call *c)
     auris_status st = get_prims(c, &p);
     if (st)
         return st;
-    dnnl_memory_set_data_handle(p->src, (void *)c->x[0]);
-    dnnl_memory_set_data_handle(p->wei, (void *)nn_param(c, 0));
-    dnnl_memory_set_data_handle(p->dst, c->y);
-    dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, p->src}, {DNNL_ARG_WEIGHTS, p->wei},
-                               {DNNL_ARG_DST, p->dst}, {DNNL_ARG_BIAS, p->bias}};
-    int nargs = 3;
-    if (c->l->cfg.bias) {
-        dnnl_memory_set_data_handle(p->bias, (void *)nn_param(c, 1));
-        nargs = 4;
-    }
-    return nn_dnnl_run(p->fwd, c->stream, nargs, args, "convolution forward", c->err);
+    const float *w = c->fuse && c->fuse->weight ? c->fuse->weight : nn_param(c, 0);
+    const float *b = c->fuse && c->fuse->bias ? c->fuse->bias : c->l->cfg.bias ? nn_param(c, 1) : NULL;
+    st = port_in(c, &p->src, c->x[0], 0);
+    /* inference weights are constant: convert them once */
+    if (!st)
+        st = port_in(c, &p->wei, w, !c->training && p->wei_ready);
+    p->wei_ready = 1;
+    dnnl_memory_set_data_handle(p->dst.user, c->y);
+    dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, port_mem(&p->src)}, {DNNL_ARG_WEIGHTS, port_mem(&p->wei)},
+                               {DNNL_ARG_DST, port_mem(&p->dst)}, {DNNL_ARG_BIAS, p->bias.user}};
+    if (b)
+        dnnl_memory_set_data_handle(p->bias.user, (void *)b);
+    if (!st)
+        st = nn_dnnl_run(p->fwd, c->stream, b ? 4 : 3, args, "convolution forward", c->err);
+    if (!st && p->dst.reorder)
+        st = run_reorder(c, &p->dst, 0);
+    return st;
 }
 
 static auris_status conv_backward(nn_call *c)
@@ -247,12 +378,17 @@ static auris_status conv_backward(nn_call *c)
     if (st)
         return st;
     float *dx = c->dx_acc[0] ? p->dx_tmp : c->dx[0];
-    dnnl_memory_set_data_handle(p->ddst, (void *)c->dy);
-    dnnl_memory_set_data_handle(p->dsrc, dx);
-    dnnl_memory_set_data_handle(p->wei, (void *)nn_param(c, 0));
-    dnnl_exec_arg_t bd[3] = {{DNNL_ARG_DIFF_DST, p->ddst}, {DNNL_ARG_WEIGHTS, p->wei},
-                             {DNNL_ARG_DIFF_SRC, p->dsrc}};
-    st = nn_dnnl_run(p->bwd_data, c->stream, 3, bd, "convolution backward data", c->err);
+    st = port_in(c, &p->d_ddst, c->dy, 0);
+    if (!st)
+        st = port_in(c, &p->d_wei, nn_param(c, 0), 0);
+    dnnl_memory_set_data_handle(p->d_dsrc.user, dx);
+    dnnl_exec_arg_t bd[3] = {{DNNL_ARG_DIFF_DST, port_mem(&p->d_ddst)},
+                             {DNNL_ARG_WEIGHTS, port_mem(&p->d_wei)},
+                             {DNNL_ARG_DIFF_SRC, port_mem(&p->d_dsrc)}};
+    if (!st)
+        st = nn_dnnl_run(p->bwd_data, c->stream, 3, bd, "convolution backward data", c->err);
+    if (!st && p->d_dsrc.reorder)
+        st = run_reorder(c, &p->d_dsrc, 0);
     if (st)
         return st;
     if (c->dx_acc[0]) {
@@ -260,16 +396,22 @@ static auris_status conv_backward(nn_call *c)
         for (size_t i = 0; i < n; i++)
             c->dx[0][i] += dx[i];
     }
-    dnnl_memory_set_data_handle(p->src, (void *)c->x[0]);
-    dnnl_memory_set_data_handle(p->dwei, c->pgrad[0]);
-    dnnl_exec_arg_t bw[4] = {{DNNL_ARG_SRC, p->src}, {DNNL_ARG_DIFF_DST, p->ddst},
-                             {DNNL_ARG_DIFF_WEIGHTS, p->dwei}, {DNNL_ARG_DIFF_BIAS, p->dbias}};
-    int nargs = 3;
-    if (c->l->cfg.bias) {
-        dnnl_memory_set_data_handle(p->dbias, c->pgrad[1]);
-        nargs = 4;
-    }
-    return nn_dnnl_run(p->bwd_weights, c->stream, nargs, bw, "convolution backward weights", c->err);
+    st = port_in(c, &p->w_src, c->x[0], 0);
+    if (!st)
+        st = port_in(c, &p->w_ddst, c->dy, 0);
+    dnnl_memory_set_data_handle(p->w_dwei.user, c->pgrad[0]);
+    dnnl_exec_arg_t bw[4] = {{DNNL_ARG_SRC, port_mem(&p->w_src)},
+                             {DNNL_ARG_DIFF_DST, port_mem(&p->w_ddst)},
+                             {DNNL_ARG_DIFF_WEIGHTS, port_mem(&p->w_dwei)},
+                             {DNNL_ARG_DIFF_BIAS, p->w_dbias.user}};
+    if (c->l->cfg.bias)
+        dnnl_memory_set_data_handle(p->w_dbias.user, c->pgrad[1]);
+    if (!st)
+        st = nn_dnnl_run(p->bwd_weights, c->stream, c->l->cfg.bias ? 4 : 3, bw,
+                         "convolution backward weights", c->err);
+    if (!st && p->w_dwei.reorder)
+        st = run_reorder(c, &p->w_dwei, 0);
+    return st;
 }
 
 static double conv_macs(const nn_layer *l)

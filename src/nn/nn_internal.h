@@ -49,6 +49,14 @@ struct auris_nn_model {
     size_t n_meta;
 };
 
+/* Inference fusion of a convolution with the batch norm and/or ReLU / ReLU6 after it:
+ * weights and bias with the batch norm folded in, and the activation as a oneDNN post-op. */
+typedef struct nn_fusion {
+    float *weight, *bias;      /* NULL: the layer's own */
+    int act;                   /* 0 none, AURIS_NN_RELU or AURIS_NN_RELU6 */
+    int last;                  /* index of the last layer the fused group replaces */
+} nn_fusion;
+
 /* One layer's view of a forward or backward pass. */
 struct nn_call {
     const auris_nn_model *m;
@@ -63,6 +71,7 @@ struct nn_call {
     int dx_acc[AURIS_NN_MAX_FROM];       /* 1: add into dx (input with several consumers) */
     float *pgrad[NN_MAX_PARAMS];
     void **ls;                           /* the layer's per-state cache */
+    const nn_fusion *fuse;               /* inference: layers folded into this one */
     uint64_t *rng;
     dnnl_engine_t engine;
     dnnl_stream_t stream;

@@ -1,5 +1,6 @@
 /* Per-call state: activation buffers, gradients, layer caches (oneDNN primitives) and the
  * oneDNN engine and stream. Many states may run one read-only model at once. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +18,8 @@ struct auris_nn_state {
     float *dinput;
     float **pgrad;        /* per model tensor; NULL for buffers */
     void **ls;
+    nn_fusion *fuse;      /* inference: per layer, fused groups (fuse[i].last > i) */
+    unsigned char *skip;  /* layers folded into an earlier one */
     int batch;
     uint64_t rng;
     dnnl_engine_t engine;
@@ -53,11 +56,89 @@ void auris_nn_state_free(auris_nn_state *s)
     free(s->dinput);
     free(s->pgrad);
     free(s->ls);
+    for (size_t i = 0; s->fuse && i < m->n_layers; i++) {
+        free(s->fuse[i].weight);
+        free(s->fuse[i].bias);
+    }
+    free(s->fuse);
+    free(s->skip);
     if (s->stream)
         dnnl_stream_destroy(s->stream);
     if (s->engine)
         dnnl_engine_destroy(s->engine);
     free(s);
+}
+
+static int consumers(const auris_nn_model *m, size_t i)
+{
+    int n = 0;
+    for (size_t j = i + 1; j < m->n_layers; j++)
+        for (int k = 0; k < m->layers[j].n_in; k++)
+            n += m->layers[j].in[k] == (int)i;
+    return n;
+}
+
+/* The layer after i when it reads only i and i feeds nothing else. */
+static const nn_layer *sole_next(const auris_nn_model *m, size_t i)
+{
+    if (i + 1 >= m->n_layers || consumers(m, i) != 1 || m->layers[i + 1].in[0] != (int)i ||
+        m->layers[i + 1].n_in != 1)
+        return NULL;
+    return &m->layers[i + 1];
+}
+
+/* Folds batch norm j into convolution i: w' = w * g / sqrt(var + eps), b' = (b - mean) *
+ * g / sqrt(var + eps) + beta. A snapshot of the weights at state creation. */
+static auris_status fold_bn(const auris_nn_model *m, size_t i, nn_fusion *f, auris_error *err)
+{
+    const nn_layer *cv = &m->layers[i], *bn = &m->layers[i + 1];
+    const auris_nn_tensor *w = m->tensors[cv->param[0]];
+    size_t F = (size_t)cv->cfg.filters, per = auris_nn_tensor_numel(w) / F;
+    f->weight = malloc(auris_nn_tensor_numel(w) * sizeof(float));
+    f->bias = malloc(F * sizeof(float));
+    if (!f->weight || !f->bias)
+        return auris_fail(err, AURIS_ENOMEM, "out of memory");
+    const float *g = m->tensors[bn->param[0]]->data, *beta = m->tensors[bn->param[1]]->data;
+    const float *rm = m->tensors[bn->param[2]]->data, *rv = m->tensors[bn->param[3]]->data;
+    const float *b = cv->cfg.bias ? m->tensors[cv->param[1]]->data : NULL;
+    for (size_t o = 0; o < F; o++) {
+        float k = g[o] / sqrtf(rv[o] + bn->cfg.eps);
+        for (size_t e = 0; e < per; e++)
+            f->weight[o * per + e] = ((const float *)w->data)[o * per + e] * k;
+        f->bias[o] = ((b ? b[o] : 0.0f) - rm[o]) * k + beta[o];
+    }
+    return AURIS_OK;
+}
+
+static auris_status plan_fusion(auris_nn_state *s, auris_error *err)
+{
+    const auris_nn_model *m = s->m;
+    s->fuse = calloc(m->n_layers, sizeof *s->fuse);
+    s->skip = calloc(m->n_layers, 1);
+    if (!s->fuse || !s->skip)
+        return auris_fail(err, AURIS_ENOMEM, "out of memory");
+    for (size_t i = 0; i < m->n_layers; i++) {
+        s->fuse[i].last = (int)i;
+        if (m->layers[i].cfg.type != AURIS_NN_CONV2D)
+            continue;
+        size_t last = i;
+        const nn_layer *nx = sole_next(m, i);
+        if (nx && nx->cfg.type == AURIS_NN_BATCHNORM) {
+            auris_status st = fold_bn(m, i, &s->fuse[i], err);
+            if (st)
+                return st;
+            nx = sole_next(m, ++last);
+        }
+        if (nx && (nx->cfg.type == AURIS_NN_RELU || nx->cfg.type == AURIS_NN_RELU6)) {
+            s->fuse[i].act = nx->cfg.type;
+            last++;
+        }
+        s->fuse[i].last = (int)last;
+        for (size_t j = i + 1; j <= last; j++)
+            s->skip[j] = 1;
+        i = last;
+    }
+    return AURIS_OK;
 }
 
 /* Inference: a layer's output buffer is reused once its last reader has run, so a deep
@@ -77,9 +158,11 @@ static auris_status plan_buffers(auris_nn_state *s, size_t mb, auris_error *err)
     }
     for (size_t i = 0; i < n; i++) {
         last[i] = s->cfg.training || i + 1 == n ? (int)n : (int)i;
+        /* a fused group reads its inputs until its last member writes */
+        int until = s->fuse ? s->fuse[i].last : (int)i;
         for (int k = 0; k < m->layers[i].n_in; k++)
-            if (m->layers[i].in[k] >= 0 && last[m->layers[i].in[k]] < (int)i)
-                last[m->layers[i].in[k]] = (int)i;
+            if (m->layers[i].in[k] >= 0 && last[m->layers[i].in[k]] < until)
+                last[m->layers[i].in[k]] = until;
     }
     for (size_t i = 0; i < n; i++) {
         size_t need = nn_shape_size(m->layers[i].out_shape);
@@ -146,6 +229,8 @@ auris_status auris_nn_state_new(const auris_nn_model *m, const auris_nn_state_co
     s->out = calloc(m->n_layers, sizeof *s->out);
     s->ls = calloc(m->n_layers, sizeof *s->ls);
     auris_status st = s->out && s->ls ? AURIS_OK : auris_fail(err, AURIS_ENOMEM, "out of memory");
+    if (!st && !cfg->training)
+        st = plan_fusion(s, err);
     if (!st)
         st = plan_buffers(s, mb, err);
     if (!st && cfg->training)
@@ -183,6 +268,10 @@ static void make_call(auris_nn_state *s, size_t i, nn_call *c)
     c->err = &s->err;
     for (int k = 0; k < l->n_param; k++)
         c->pgrad[k] = s->pgrad ? s->pgrad[l->param[k]] : NULL;
+    if (s->fuse && s->fuse[i].last > (int)i) {
+        c->fuse = &s->fuse[i];
+        c->y = s->out[s->fuse[i].last];
+    }
 }
 
 auris_status auris_nn_forward(auris_nn_state *s, const float *input, int batch,
@@ -194,6 +283,8 @@ auris_status auris_nn_forward(auris_nn_state *s, const float *input, int batch,
     if (s->input)
         memcpy(s->input, input, auris_nn_model_input_size(s->m) * (size_t)batch * sizeof(float));
     for (size_t i = 0; i < s->m->n_layers; i++) {
+        if (s->skip && s->skip[i])
+            continue;
         nn_call c;
         make_call(s, i, &c);
         for (int k = 0; k < c.l->n_in; k++)

@@ -249,6 +249,19 @@ static void test_definitions(void)
     float y[1] = {1.0f};
     auris_to_db(&db, y, 1);
     CHECK_NEAR(y[0], 20.0, 1e-4);
+    /* Across the whole range of powers (and subnormal amin), dB within 2e-5 dB of double. */
+    auris_db_config_default(&db);
+    double worst = 0.0;
+    for (int pass = 0; pass < 2; pass++) {
+        db.amin = pass ? 1e-42f : 1e-10f;
+        for (double v = 1e-12; v < 1e12; v *= 1.0007) {
+            float f = (float)v;
+            auris_to_db(&db, &f, 1);
+            double want = 10.0 * log10(fmax((double)(float)v, (double)db.amin));
+            worst = fmax(worst, fabs(f - want));
+        }
+    }
+    CHECK_MSG(worst < 2e-5, "dB off by %g", worst);
     auris_db_floor(x, 4, 20.0f, 80.0f);
     CHECK_NEAR(x[2], -60.0, 1e-6);
     CHECK_NEAR(x[1], -20.0, 1e-4);

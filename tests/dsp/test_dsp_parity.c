@@ -7,7 +7,11 @@
  *  - logarithmic values (dB, MFCC, deltas), which cross zero:
  *        max_i |auris_i - ref_i| / max(|ref_i|, 1)
  * Real clips are decoded from ../shared by auris itself; those cases are skipped (and the
- * test reports it) when ../shared is absent. */
+ * test reports it) when ../shared is absent.
+ * The limit of float32: in near-silent frames of long recordings, bands 80 dB below the
+ * loudest lose relative precision in any float32 FFT. On all 9.6 s of LJ001-0001, MFCC
+ * (torchaudio defaults) then differs from float64 by up to 2.8e-4 in auris and 5.7e-4 in
+ * torchaudio's own float32; the fixtures here stay below 1e-4. */
 #include "test.h"
 
 #include "auris/audio.h"
