@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 
 #define READ_FRAMES 8192
+#define WRITE_ROWS 256
 
 typedef struct features_args {
     auris_features_config fc;
@@ -30,7 +31,7 @@ static void help(FILE *f)
         "  -o, --output FILE     the .npy to write (required)\n"
         "      --resample HZ     analyse at this rate (default: the file's own)\n"
         "      --n-fft N         FFT size (default 400)\n"
-        "      --hop N           hop length in samples (default n_fft/2 for mel types, n_fft/4 for stft)\n"
+        "      --hop N           hop length in samples (default win_length/2, as torchaudio)\n"
         "      --win-length N    window length (default n_fft)\n"
         "      --window W        hann | hamming | povey | rect (default hann)\n"
         "      --no-center       frames start at 0 instead of being centred on t*hop\n"
@@ -159,7 +160,8 @@ static int run_pass(features_args *a, const char *out_path, float floor_max, flo
     auris_source *src = NULL;
     auris_features *feat = NULL;
     auris_npy_writer *w = NULL;
-    float *buf = NULL, *frame = NULL;
+    float *buf = NULL, *rows = NULL;
+    size_t n_rows = 0;
     int rc = CLI_INPUT;
     if (auris_source_open(a->input, &a->sc, &src, &err) != AURIS_OK)
         return cli_fail("features", &err);
@@ -173,9 +175,9 @@ static int run_pass(features_args *a, const char *out_path, float floor_max, flo
         auris_features_set_db_floor(feat, floor_max, floor_top_db);
     int dim = auris_features_dim(feat);
     buf = malloc(sizeof(float) * READ_FRAMES);
-    frame = malloc(sizeof(float) * (size_t)dim);
+    rows = malloc(sizeof(float) * (size_t)dim * WRITE_ROWS);
     float mx = -INFINITY;
-    if (!buf || !frame) {
+    if (!buf || !rows) {
         cli_error("features", "%s: out of memory", a->input);
         goto out;
     }
@@ -193,17 +195,25 @@ static int run_pass(features_args *a, const char *out_path, float floor_max, flo
             auris_features_end(feat);
         else
             auris_features_write(feat, buf, got);
-        while (auris_features_read(feat, frame)) {
+        while (auris_features_read(feat, rows + n_rows * (size_t)dim)) {
+            const float *frame = rows + n_rows * (size_t)dim;
             for (int i = 0; i < dim; i++)
                 if (frame[i] > mx)
                     mx = frame[i];
-            if (w && auris_npy_writer_write(w, frame, 1) != AURIS_OK) {
-                cli_error("features", "%s: write failed", out_path);
-                goto out;
+            if (++n_rows == WRITE_ROWS) {
+                if (w && auris_npy_writer_write(w, rows, n_rows) != AURIS_OK) {
+                    cli_error("features", "%s: write failed", out_path);
+                    goto out;
+                }
+                n_rows = 0;
             }
         }
         if (got == 0)
             break;
+    }
+    if (w && n_rows && auris_npy_writer_write(w, rows, n_rows) != AURIS_OK) {
+        cli_error("features", "%s: write failed", out_path);
+        goto out;
     }
     *max_out = mx;
     rc = CLI_OK;
@@ -213,7 +223,7 @@ out:
     if (w && rc != CLI_OK)
         remove(out_path);
     free(buf);
-    free(frame);
+    free(rows);
     auris_features_free(feat);
     auris_source_free(src);
     return rc;

@@ -47,8 +47,6 @@ static auris_status act_forward(nn_call *c)
 static float act_grad(auris_nn_layer_type t, float x)
 {
     switch (t) {
-    case AURIS_NN_RELU: return x > 0.0f ? 1.0f : 0.0f;
-    case AURIS_NN_RELU6: return x > 0.0f && x < 6.0f ? 1.0f : 0.0f;
     case AURIS_NN_SIGMOID: { float s = sigm(x); return s * (1.0f - s); }
     case AURIS_NN_TANH: { float t2 = tanhf(x); return 1.0f - t2 * t2; }
     case AURIS_NN_GELU:
@@ -57,12 +55,26 @@ static float act_grad(auris_nn_layer_type t, float x)
     }
 }
 
+/* ReLU and ReLU6 get their own branch-free loops: they are most of the activations of a
+ * CNN and memory-bound, so they must vectorise. */
 static auris_status act_backward(nn_call *c)
 {
     size_t n = (size_t)c->batch * nn_shape_size(c->l->out_shape);
     auris_nn_layer_type t = c->l->cfg.type;
+    const float *x = c->x[0], *dy = c->dy;
+    float *dx = c->dx[0];
+    float hi = t == AURIS_NN_RELU6 ? 6.0f : INFINITY;
+    if (t == AURIS_NN_RELU || t == AURIS_NN_RELU6) {
+        if (c->dx_acc[0])
+            for (size_t i = 0; i < n; i++)
+                dx[i] += x[i] > 0.0f && x[i] < hi ? dy[i] : 0.0f;
+        else
+            for (size_t i = 0; i < n; i++)
+                dx[i] = x[i] > 0.0f && x[i] < hi ? dy[i] : 0.0f;
+        return AURIS_OK;
+    }
     for (size_t i = 0; i < n; i++)
-        nn_put(c->dx[0], i, c->dy[i] * act_grad(t, c->x[0][i]), c->dx_acc[0]);
+        nn_put(dx, i, dy[i] * act_grad(t, x[i]), c->dx_acc[0]);
     return AURIS_OK;
 }
 

@@ -59,23 +59,48 @@ static auris_status get_state(nn_call *c, bn_state **out)
     return AURIS_OK;
 }
 
+/* Sum of a plane in float lanes (vectorisable), returned in double. */
+static double plane_sum(const float *x, size_t n, float shift)
+{
+    float acc[16] = {0};
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int l = 0; l < 16; l++)
+            acc[l] += x[i + l] - shift;
+    double s = 0.0;
+    for (; i < n; i++)
+        s += x[i] - shift;
+    for (int l = 0; l < 16; l++)
+        s += acc[l];
+    return s;
+}
+
+static double plane_sq(const float *x, size_t n, float mean)
+{
+    float acc[16] = {0};
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int l = 0; l < 16; l++)
+            acc[l] += (x[i + l] - mean) * (x[i + l] - mean);
+    double s = 0.0;
+    for (; i < n; i++)
+        s += (double)(x[i] - mean) * (x[i] - mean);
+    for (int l = 0; l < 16; l++)
+        s += acc[l];
+    return s;
+}
+
 static void batch_stats(const nn_call *c, bn_state *b)
 {
     int C = c->l->in_shape[0][0];
     size_t hw = (size_t)c->l->in_shape[0][1] * (size_t)c->l->in_shape[0][2];
     for (int ch = 0; ch < C; ch++) {
         double s = 0.0, s2 = 0.0;
-        for (int n = 0; n < c->batch; n++) {
-            const float *x = c->x[0] + ((size_t)n * C + ch) * hw;
-            for (size_t i = 0; i < hw; i++)
-                s += x[i];
-        }
+        for (int n = 0; n < c->batch; n++)
+            s += plane_sum(c->x[0] + ((size_t)n * C + ch) * hw, hw, 0.0f);
         double cnt = (double)c->batch * (double)hw, mean = s / cnt;
-        for (int n = 0; n < c->batch; n++) {
-            const float *x = c->x[0] + ((size_t)n * C + ch) * hw;
-            for (size_t i = 0; i < hw; i++)
-                s2 += (x[i] - mean) * (x[i] - mean);
-        }
+        for (int n = 0; n < c->batch; n++)
+            s2 += plane_sq(c->x[0] + ((size_t)n * C + ch) * hw, hw, (float)mean);
         b->mean[ch] = (float)mean;
         b->var[ch] = (float)(s2 / cnt);
         b->invstd[ch] = (float)(1.0 / sqrt(s2 / cnt + c->l->cfg.eps));
@@ -109,6 +134,27 @@ static auris_status bn_forward(nn_call *c)
     return AURIS_OK;
 }
 
+/* Sums of dy and dy * (x - mean) over a plane, in float lanes. */
+static void plane_dots(const float *dy, const float *x, size_t n, float mean, double *sdy,
+                       double *sdyx)
+{
+    float a[16] = {0}, b[16] = {0};
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int l = 0; l < 16; l++) {
+            a[l] += dy[i + l];
+            b[l] += dy[i + l] * (x[i + l] - mean);
+        }
+    for (; i < n; i++) {
+        *sdy += dy[i];
+        *sdyx += (double)dy[i] * (x[i] - mean);
+    }
+    for (int l = 0; l < 16; l++) {
+        *sdy += a[l];
+        *sdyx += b[l];
+    }
+}
+
 static auris_status bn_backward(nn_call *c)
 {
     int C = c->l->in_shape[0][0];
@@ -121,22 +167,26 @@ static auris_status bn_backward(nn_call *c)
         double sdy = 0.0, sdyx = 0.0;
         for (int n = 0; n < c->batch; n++) {
             size_t off = ((size_t)n * C + ch) * hw;
-            for (size_t i = 0; i < hw; i++) {
-                sdy += c->dy[off + i];
-                sdyx += c->dy[off + i] * (c->x[0][off + i] - mean) * inv;
-            }
+            plane_dots(c->dy + off, c->x[0] + off, hw, mean, &sdy, &sdyx);
         }
+        sdyx *= inv;
         c->pgrad[0][ch] = (float)sdyx;
         c->pgrad[1][ch] = (float)sdy;
         double cnt = (double)c->batch * (double)hw;
+        /* dx = k * (dy - a - xhat * bb) = k * dy + (x - mean) * p + q */
         float k = g[ch] * inv;
         float a = b ? (float)(sdy / cnt) : 0.0f, bb = b ? (float)(sdyx / cnt) : 0.0f;
+        float pcoef = -k * bb * inv, q = -k * a;
         for (int n = 0; n < c->batch; n++) {
             size_t off = ((size_t)n * C + ch) * hw;
-            for (size_t i = 0; i < hw; i++) {
-                float xh = (c->x[0][off + i] - mean) * inv;
-                nn_put(c->dx[0], off + i, k * (c->dy[off + i] - a - xh * bb), c->dx_acc[0]);
-            }
+            const float *dy = c->dy + off, *x = c->x[0] + off;
+            float *dx = c->dx[0] + off;
+            if (c->dx_acc[0])
+                for (size_t i = 0; i < hw; i++)
+                    dx[i] += k * dy[i] + (x[i] - mean) * pcoef + q;
+            else
+                for (size_t i = 0; i < hw; i++)
+                    dx[i] = k * dy[i] + (x[i] - mean) * pcoef + q;
         }
     }
     return AURIS_OK;

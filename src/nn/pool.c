@@ -37,6 +37,28 @@ static void pool_state_free(void *ls)
     free(p);
 }
 
+/* The common 2x2 / stride 2 max pool without padding, as a tight loop. */
+static void max2x2(const float *x0, float *y0, int *am, size_t planes, int H, int W, int OH, int OW)
+{
+    for (size_t pl = 0; pl < planes; pl++) {
+        const float *x = x0 + pl * H * W;
+        float *y = y0 + pl * OH * OW;
+        for (int oh = 0; oh < OH; oh++) {
+            const float *r0 = x + 2 * oh * W, *r1 = r0 + W;
+            for (int ow = 0; ow < OW; ow++) {
+                float a = r0[2 * ow], b = r0[2 * ow + 1], cc = r1[2 * ow], d = r1[2 * ow + 1];
+                float m01 = b > a ? b : a, m23 = d > cc ? d : cc;
+                y[oh * OW + ow] = m23 > m01 ? m23 : m01;
+                if (am) {
+                    int i01 = b > a ? 2 * oh * W + 2 * ow + 1 : 2 * oh * W + 2 * ow;
+                    int i23 = d > cc ? (2 * oh + 1) * W + 2 * ow + 1 : (2 * oh + 1) * W + 2 * ow;
+                    am[pl * OH * OW + oh * OW + ow] = m23 > m01 ? i23 : i01;
+                }
+            }
+        }
+    }
+}
+
 static auris_status pool_forward(nn_call *c)
 {
     const auris_nn_layer_config *cf = &c->l->cfg;
@@ -58,6 +80,11 @@ static auris_status pool_forward(nn_call *c)
             p->cap = need;
         }
         am = p->argmax;
+    }
+    if (is_max && cf->size_h == 2 && cf->size_w == 2 && cf->stride_h == 2 && cf->stride_w == 2 &&
+        cf->pad_h == 0 && cf->pad_w == 0) {
+        max2x2(c->x[0], c->y, am, planes, H, W, OH, OW);
+        return AURIS_OK;
     }
     float inv_area = 1.0f / (float)(cf->size_h * cf->size_w);
     for (size_t pl = 0; pl < planes; pl++) {

@@ -356,10 +356,13 @@ static int is_filler(const char *w)
     return w[0] == '<' || w[0] == '[' || w[0] == '+' || w[0] == '(' || w[0] == '\0';
 }
 
-/* "read(2)" names the second pronunciation of "read". */
+/* "read(2)" names the second pronunciation of "read"; keyword-list phrases may keep the
+ * blank before their threshold. */
 static size_t word_length(const char *w)
 {
     size_t len = strlen(w);
+    while (len && w[len - 1] == ' ')
+        len--;
     if (len > 3 && w[len - 1] == ')') {
         const char *open = strrchr(w, '(');
         if (open && open > w)
