@@ -11,6 +11,7 @@ import os
 import sys
 
 import torch
+import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import nn_torch_cfg as tc  # noqa: E402
@@ -47,6 +48,23 @@ CASES = {
         "[conv2d]\nname=pw\nfilters=12\nsize=1\n[relu]\n[add]\nfrom=-1,-1\n[maxpool]\n"
         "[globalavgpool]\n[dropout]\np=0.3\n[dense]\nname=fc\noutputs=5\n",
 }
+SEQ = "[net]\nchannels=6\nheight=1\nwidth=10\n"
+CASES['conv1d'] = SEQ + "[conv1d]\nfilters=4\nsize=3\npad=same\ndilation=2\n"
+CASES['conv1d_stride_groups'] = SEQ + "[conv1d]\nfilters=4\nsize=4\nstride=2\npad=1\ngroups=2\n"
+CASES['layernorm_seq'] = SEQ + "[layernorm]\n"
+CASES['layernorm_vec'] = NET + "[flatten]\n[layernorm]\neps=1e-3\n"
+CASES['seq_model'] = SEQ + ("[conv1d]\nfilters=8\nsize=3\npad=same\n[layernorm]\n[gelu]\n"
+                            "[conv1d]\nfilters=8\nsize=3\npad=same\ngroups=8\n[silu]\n[add]\nfrom=-1,-4\n"
+                            "[globalavgpool]\n[dense]\noutputs=3\n[logsoftmax]\n")
+CASES['lstm'] = SEQ + "[lstm]\noutputs=5\n"
+CASES['gru'] = SEQ + "[gru]\noutputs=5\n"
+CASES['rnn_model'] = SEQ + "[conv1d]\nfilters=8\nsize=3\npad=same\n[gru]\noutputs=6\n[lstm]\noutputs=4\n[globalavgpool]\n[dense]\noutputs=3\n"
+CASES['attention'] = "[net]\nchannels=8\nheight=1\nwidth=7\n[posenc]\n[attention]\nheads=2\n"
+CASES['transformer_block'] = ("[net]\nchannels=8\nheight=1\nwidth=7\n[conv1d]\nfilters=8\nsize=1\n[posenc]\n"
+                              "[attention]\nheads=4\n[add]\nfrom=-1,-2\n[layernorm]\n[conv1d]\nfilters=16\nsize=1\n"
+                              "[gelu]\n[conv1d]\nfilters=8\nsize=1\n[add]\nfrom=-1,-4\n[layernorm]\n"
+                              "[globalavgpool]\n[dense]\noutputs=3\n")
+CASES['cosine'] = NET + "[globalavgpool]\n[cosine]\noutputs=6\nscale=16\n"
 CASES['small_cnn_eval'] = CASES['small_cnn_train']
 CASES['small_cnn_train'] = CASES['small_cnn_train'].replace('p=0.3', 'p=0')
 BATCH = 4
@@ -59,7 +77,7 @@ def randomize(model, gen):
                 continue
             if name.endswith('running_var'):
                 t.copy_(torch.rand(t.shape, generator=gen) * 1.5 + 0.5)
-            elif t.dim() == 1:
+            elif t.dim() == 1 or 'weight_hh' in name:
                 t.copy_(torch.rand(t.shape, generator=gen) - 0.5)
             else:
                 t.copy_((torch.rand(t.shape, generator=gen) * 2 - 1) / math.sqrt(t[0].numel()))
@@ -69,7 +87,7 @@ def make_case(name, cfg, out_dir, seed):
     gen = torch.Generator().manual_seed(seed)
     model = tc.build(cfg)
     randomize(model, gen)
-    params = {k: v.clone() for k, v in model.state_dict().items() if v.dtype == torch.float32}
+    params = {k: v.clone() for k, v in model.state_dict_auris().items() if v.dtype == torch.float32}
     train = not name.endswith('_eval')
     model.train(train)
     x = torch.randn((BATCH,) + model.input_shape, generator=gen).requires_grad_(True)
@@ -82,7 +100,7 @@ def make_case(name, cfg, out_dir, seed):
     tensors['dy'] = dy
     tensors['dx'] = x.grad
     for pname, p in model.named_parameters():
-        tensors['grad.' + pname] = p.grad
+        tensors['grad.' + pname.replace('.rnn.', '.')] = p.grad
     if train:
         for k, v in model.state_dict().items():
             if 'running' in k:
@@ -145,6 +163,53 @@ def sgd(decay, no_decay):
                         'schedule': 'step', 'step_size': '2', 'gamma': '0.5'}
 
 
+def make_losses(out_dir):
+    gen = torch.Generator().manual_seed(99)
+    n, k = 5, 7
+    logits = (torch.randn(n, k, generator=gen) * 3).requires_grad_(True)
+    labels = torch.randint(0, k, (n,), generator=gen)
+    targets = torch.rand(n, k, generator=gen)
+    t = {'logits': logits.detach(), 'labels': labels, 'targets': targets}
+    for name, fn in (('ce', lambda x: F.cross_entropy(x, labels)),
+                     ('ce_smooth', lambda x: F.cross_entropy(x, labels, label_smoothing=0.2)),
+                     ('bce', lambda x: F.binary_cross_entropy_with_logits(x, targets)),
+                     ('mse', lambda x: F.mse_loss(x, targets))):
+        logits.grad = None
+        loss = fn(logits)
+        loss.backward()
+        t['loss.' + name] = loss.detach().reshape(1)
+        t['grad.' + name] = logits.grad.clone()
+    tc.save_safetensors(os.path.join(out_dir, 'losses.safetensors'), t)
+
+
+def make_embedding(out_dir):
+    """Embedding (integer token inputs) and the AAM softmax loss on cosine logits."""
+    gen = torch.Generator().manual_seed(5)
+    cfg = "[net]\nchannels=1\nheight=1\nwidth=6\n[embedding]\ntokens=9\noutputs=4\n[lstm]\noutputs=3\n"
+    model = tc.build(cfg)
+    randomize(model, gen)
+    x = torch.randint(0, 9, (3, 1, 1, 6), generator=gen).float()
+    y = model(x)
+    dy = torch.randn(y.shape, generator=gen)
+    y.backward(dy)
+    t = {k: v.clone() for k, v in model.state_dict_auris().items()}
+    t.update({'x': x, 'y': y.detach(), 'dy': dy, 'dx': torch.zeros_like(x)})
+    for pname, p in model.named_parameters():
+        t['grad.' + pname.replace('.rnn.', '.')] = p.grad
+    tc.save_safetensors(os.path.join(out_dir, 'embedding.safetensors'), t, {'auris.cfg': cfg, 'mode': 'train'})
+    n, k, s, m = 5, 6, 16.0, 0.3
+    cosv = (torch.rand(n, k, generator=gen) * 1.8 - 0.9).requires_grad_(True)
+    labels = torch.randint(0, k, (n,), generator=gen)
+    theta = torch.acos(cosv.clamp(-1, 1))
+    onehot = F.one_hot(labels, k).float()
+    logits = s * (onehot * torch.cos(theta + m) + (1 - onehot) * cosv)
+    loss = F.cross_entropy(logits, labels)
+    loss.backward()
+    tc.save_safetensors(os.path.join(out_dir, 'aam.safetensors'),
+                        {'logits': (cosv * s).detach(), 'labels': labels, 'loss': loss.detach().reshape(1),
+                         'grad': cosv.grad / s}, {'scale': repr(s), 'margin': repr(m)})
+
+
 def main():
     out_dir = sys.argv[1] if len(sys.argv) > 1 else 'tests/fixtures/nn'
     os.makedirs(out_dir, exist_ok=True)
@@ -153,6 +218,8 @@ def main():
         make_case(name, cfg, out_dir, 1000 + i)
     make_optim('optim_adamw', out_dir, 7, adamw, 0.1, 0.5)
     make_optim('optim_sgd', out_dir, 8, sgd, 0.0, 0.0)
+    make_losses(out_dir)
+    make_embedding(out_dir)
 
 
 if __name__ == '__main__':

@@ -42,6 +42,59 @@ class Dense(nn.Linear):
         return super().forward(x.flatten(1))[:, :, None, None]
 
 
+class Conv1d(nn.Conv1d):
+    def forward(self, x):
+        return super().forward(x.squeeze(2)).unsqueeze(2)
+
+
+class LayerNormC(nn.LayerNorm):
+    """LayerNorm over the channels at each position of (N, C, H, W)."""
+
+    def forward(self, x):
+        return super().forward(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+
+
+class SeqRNN(nn.Module):
+    """nn.LSTM / nn.GRU on (N, C, 1, T) sequences, parameters named as in PyTorch."""
+
+    def __init__(self, kind, c, h):
+        super().__init__()
+        self.rnn = (nn.LSTM if kind == 'lstm' else nn.GRU)(c, h, batch_first=True)
+
+    def forward(self, x):
+        return self.rnn(x.squeeze(2).transpose(1, 2))[0].transpose(1, 2).unsqueeze(2)
+
+
+class SelfAttention(nn.MultiheadAttention):
+    def forward(self, x):
+        s = x.squeeze(2).transpose(1, 2)
+        return super().forward(s, s, s, need_weights=False)[0].transpose(1, 2).unsqueeze(2)
+
+
+def posenc(x):
+    c, t = x.shape[1], x.shape[3]
+    k = torch.arange(c, dtype=torch.float64)
+    freq = torch.pow(10000.0, -(k - k % 2) / c)
+    ang = torch.arange(t, dtype=torch.float64)[None, :] * freq[:, None]
+    pe = torch.where((k % 2 == 1)[:, None], torch.cos(ang), torch.sin(ang)).float()
+    return x + pe[None, :, None, :]
+
+
+class Embedding(nn.Embedding):
+    def forward(self, x):
+        return super().forward(x.squeeze(1).squeeze(1).long()).transpose(1, 2).unsqueeze(2)
+
+
+class Cosine(nn.Module):
+    def __init__(self, n_in, n_out, scale):
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(n_out, n_in).uniform_(-1, 1))
+        self.scale = scale
+
+    def forward(self, x):
+        return (F.linear(F.normalize(x.flatten(1)), F.normalize(self.weight)) * self.scale)[:, :, None, None]
+
+
 class Fn(nn.Module):
     def __init__(self, fn):
         super().__init__()
@@ -91,6 +144,31 @@ class Net(nn.Module):
             with torch.no_grad():
                 o = mod(torch.zeros(1, c, h, w))
             return mod, tuple(o.shape[1:])
+        if t == 'conv1d':
+            f = int(s.get('filters', 1))
+            k = _pair(s.get('size'), 3)[1]
+            st = _pair(s.get('stride'), 1)[1]
+            d = _pair(s.get('dilation'), 1)[1]
+            pad = 'same' if s.get('pad') == 'same' else _pair(s.get('pad'), 0)[1]
+            mod = Conv1d(c, f, k, st, pad, d, int(s.get('groups', 1)), bias=s.get('bias', '1') == '1')
+            with torch.no_grad():
+                o = mod(torch.zeros(1, c, h, w))
+            return mod, tuple(o.shape[1:])
+        if t in ('lstm', 'gru'):
+            hdim = int(s.get('outputs', s.get('filters', 1)))
+            return SeqRNN(t, c, hdim), (hdim, 1, w)
+        if t == 'attention':
+            return SelfAttention(c, int(s.get('heads', s.get('groups', 1))), batch_first=True), (c, h, w)
+        if t == 'embedding':
+            d = int(s.get('outputs', 1))
+            return Embedding(int(s['tokens']), d), (d, 1, w)
+        if t == 'cosine':
+            k = int(s.get('outputs', 1))
+            return Cosine(c * h * w, k, float(s.get('scale', 30))), (k, 1, 1)
+        if t == 'posenc':
+            return Fn(posenc), (c, h, w)
+        if t == 'layernorm':
+            return LayerNormC(c, eps=float(s.get('eps', 1e-5))), (c, h, w)
         if t == 'dense':
             f = int(s.get('outputs', s.get('filters', 1)))
             return Dense(c * h * w, f, bias=s.get('bias', '1') == '1'), (f, 1, 1)
@@ -125,6 +203,10 @@ class Net(nn.Module):
         if t == 'add':
             return Fn(lambda xs: sum(xs[1:], xs[0])), (c, h, w)
         raise ValueError('unknown layer ' + t)
+
+    def state_dict_auris(self):
+        """state_dict with the recurrent layers' '.rnn.' level removed (auris's names)."""
+        return {k.replace('.rnn.', '.'): v for k, v in self.state_dict().items()}
 
     def module(self, i):
         name = self.names[i]

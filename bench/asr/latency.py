@@ -3,8 +3,8 @@
 
 Feeds a 16 kHz mono WAV to `auris transcribe - --raw --stream --json` through a pipe at
 real-time pace (20 ms pieces) and timestamps every line auris prints. For each final
-segment, latency = (time its line arrived) - (time the audio of its last word's end was
-written). Prints one line per segment and the mean / maximum.
+segment, latency = (time its line arrived) - (time the piece holding the end of its last
+word was actually written to the pipe). Prints one line per segment and the mean / maximum.
 
 usage: bench/asr/latency.py AURIS_BINARY FILE.wav [extra transcribe options...]
 """
@@ -34,6 +34,7 @@ def main():
 
     th = threading.Thread(target=reader)
     th.start()
+    written = []  # time each piece was written
     t0 = time.monotonic()
     for i in range(0, len(pcm), CHUNK * 2):
         target = t0 + i / 2 / 16000
@@ -41,6 +42,7 @@ def main():
         if delay > 0:
             time.sleep(delay)
         proc.stdin.write(pcm[i:i + CHUNK * 2])
+        written.append(time.monotonic())
     # Keep the pipe open with silence for a second, as a live microphone would.
     silence = bytes(CHUNK * 2)
     n = len(pcm) // 2
@@ -61,7 +63,8 @@ def main():
             partials += 1
             continue
         end = msg["words"][-1]["end"] if msg.get("words") else msg["end"]
-        latency = t - (t0 + end)
+        piece = min(int(end * 16000) // CHUNK, len(written) - 1)
+        latency = t - written[piece]
         lat.append(latency)
         print(f"final {msg['start']:7.2f}-{end:7.2f}  latency {latency * 1000:6.0f} ms  {msg['text']}")
     if lat:

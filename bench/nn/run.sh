@@ -16,8 +16,10 @@ cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -I"$root/include" "$here/bench_nn.c" "
    $(pkg-config --libs sndfile soxr fftw3f cairo libcjson openblas pocketsphinx sphinxbase) \
    -ldnnl -lm -o "$tmp/bench_nn"
 export OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads
-peak=$("$tmp/bench_nn" --sgemm 2048 5 | awk '{print $2}')
-echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $threads threads, sgemm peak $peak GFLOP/s"
+peakline=$("$tmp/bench_nn" --sgemm 2048 5)
+peak=$(echo "$peakline" | awk '{print $2}')
+echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $threads threads"
+echo "sgemm peak $peak GFLOP/s (2048^3: OpenBLAS $(echo "$peakline" | awk '{print $4}'), oneDNN $(echo "$peakline" | awk '{print $6}'))"
 printf '%-10s %-6s %10s %10s %7s %9s %8s\n' network case auris_ms torch_ms ratio GFLOP/s %peak
 for net in speccnn mobilenet; do
   for batch in 1 32; do

@@ -7,9 +7,9 @@
  * A stream takes 16 kHz mono audio of any length in pieces of any size. A voice-activity
  * detector (auris/vad.h) splits it at pauses; each stretch of speech (at most
  * max_segment_s long) is decoded on its own and reported through a callback as an
- * auris_asr_segment, so memory stays constant whatever the length of the input. With
- * partial results on, the running hypothesis of the segment being spoken is reported
- * whenever it changes. All times are seconds from the start of the input.
+ * auris_asr_segment, so memory stays constant whatever the length of the input. In live
+ * mode the running hypothesis of the segment being spoken is reported whenever it
+ * changes. All times are seconds from the start of the input.
  *
  * Modes (at most one of grammar_path, keyphrase, kws_path):
  *   dictation   the engine's n-gram language model (default);
@@ -20,8 +20,10 @@
  * Thread-safety: a model is read-only after auris_asr_model_new and may be shared by
  * streams in several threads. Each stream owns its decoder: PocketSphinx decoders cannot
  * be shared, so every stream loads its own copy of the acoustic model, dictionary and
- * language model (about 40 MB and 0.3 s for the default en-us model). A stream is used by
- * one thread at a time. */
+ * language model (about 100 MB resident and 0.4 s CPU for the default en-us model). A
+ * stream is used by one thread at a time. PocketSphinx logs through one process-wide hook
+ * that auris_asr_stream_new sets: create streams from one thread at a time (using them
+ * in parallel is fine). */
 #ifndef AURIS_ASR_H
 #define AURIS_ASR_H
 
@@ -49,7 +51,9 @@ typedef struct auris_asr_config {
     const char *engine_options;/* engine-specific settings; PocketSphinx: its own flags,
                                 * "-maxhmmpf 3000 -topn 2" (they override auris's) */
     int sample_rate_hz;        /* rate of the audio given to streams: 16000 */
-    int partial_results;       /* 1: report running hypotheses (live use); default 0 */
+    int live;                  /* 1: live input: report running hypotheses every 0.1 s of
+                                * audio and favour latency (PocketSphinx: one search pass
+                                * instead of two); default 0 */
     int use_vad;               /* 1 (default): split at pauses; 0: cut only at max_segment_s */
     auris_vad_config vad;      /* the pause detector (hangover_s = pause that ends a segment) */
     float preroll_s;           /* audio kept before detected speech onsets, default 0.25 */
@@ -72,7 +76,7 @@ typedef struct auris_asr_segment {
 
 /* Called for each finished segment; the pointers are valid during the call only. */
 typedef void (*auris_asr_segment_fn)(const auris_asr_segment *segment, void *user);
-/* Called when the running hypothesis of the current segment changes (partial_results). */
+/* Called when the running hypothesis of the current segment changes (live). */
 typedef void (*auris_asr_partial_fn)(const char *text, double segment_start_s, void *user);
 
 typedef struct auris_asr_callbacks {

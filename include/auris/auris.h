@@ -7,5 +7,8 @@
 #include "auris/dsp.h"
 #include "auris/npy.h"
 #include "auris/image.h"
+#include "auris/vad.h"
+#include "auris/asr.h"
+#include "auris/nn.h"
 
 #endif

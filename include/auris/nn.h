@@ -89,6 +89,17 @@ typedef enum auris_nn_layer_type {
     AURIS_NN_SOFTMAX, AURIS_NN_LOGSOFTMAX,
     AURIS_NN_MAXPOOL, AURIS_NN_AVGPOOL, AURIS_NN_GLOBALAVGPOOL, AURIS_NN_GLOBALMAXPOOL,
     AURIS_NN_DROPOUT, AURIS_NN_FLATTEN, AURIS_NN_RESHAPE, AURIS_NN_CONCAT, AURIS_NN_ADD,
+    AURIS_NN_CONV1D,      /* over the width of C x 1 x T inputs (sequences); weight [out, in, k] */
+    AURIS_NN_LAYERNORM,   /* over the channels at each position (PyTorch LayerNorm(C) on the
+                             features of a sequence, or on a C x 1 x 1 vector) */
+    AURIS_NN_LSTM,        /* C x 1 x T -> H x 1 x T (filters = H), PyTorch nn.LSTM names */
+    AURIS_NN_GRU,         /* likewise nn.GRU */
+    AURIS_NN_ATTENTION,   /* multi-head self-attention over C x 1 x T (groups = heads),
+                             PyTorch nn.MultiheadAttention names */
+    AURIS_NN_POSENC,      /* adds the sinusoidal positional encoding to C x 1 x T */
+    AURIS_NN_EMBEDDING,   /* 1 x 1 x T token indices -> D x 1 x T (filters = D,
+                             shape[0] = vocabulary size) */
+    AURIS_NN_COSINE,      /* scale * cos(x, W_j): logits for AAM softmax (filters = classes) */
     AURIS_NN_LAYER_TYPE_COUNT
 } auris_nn_layer_type;
 
@@ -100,16 +111,18 @@ typedef enum auris_nn_layer_type {
 typedef struct auris_nn_layer_config {
     auris_nn_layer_type type;
     char name[AURIS_NN_NAME_MAX - 16];
-    int filters;          /* conv2d: output channels; dense: outputs */
+    int filters;          /* conv: output channels; dense: outputs; lstm/gru: hidden size */
     int size_h, size_w;   /* conv2d / pooling kernel */
     int stride_h, stride_w;
     int pad_h, pad_w;     /* AURIS_NN_PAD_SAME: PyTorch's padding='same' (stride 1) */
     int dilation_h, dilation_w;
-    int groups;           /* conv2d: groups == input channels makes it depthwise */
+    int groups;           /* conv: groups == input channels makes it depthwise;
+                             attention: heads */
     int bias;             /* conv2d / dense: 1 to add a bias */
-    float eps;            /* batchnorm */
+    float eps;            /* batchnorm, layernorm */
     float momentum;       /* batchnorm running statistics (PyTorch convention) */
     float p;              /* dropout probability */
+    float scale;          /* cosine: logit scale (s of ArcFace, default 30) */
     int shape[3];         /* reshape: C, H, W of one sample */
     int n_from;           /* concat / add: layers joined, as negative offsets (-1 = */
     int from[AURIS_NN_MAX_FROM]; /* previous) or absolute indices */
@@ -183,12 +196,15 @@ typedef struct auris_nn_state_config {
     int max_batch;        /* largest batch passed to forward */
     int training;         /* batch-norm batch statistics, dropout, buffers for backward */
     uint64_t seed;        /* dropout generator */
+    int input_grad;       /* training: compute d(loss)/d(input) too (default 1; trainers
+                             turn it off, which skips the first layer's input gradient) */
 } auris_nn_state_config;
 
 void auris_nn_state_config_default(auris_nn_state_config *cfg);
 /* Inference states fuse each convolution with the batch norm and ReLU/ReLU6 after it,
  * folding the batch norm into a copy of the weights made here: create inference states
- * after the weights are final (loaded or trained). */
+ * after the weights are final (loaded or trained). Training states fuse a batch norm with
+ * the ReLU/ReLU6 after it. */
 auris_status auris_nn_state_new(const auris_nn_model *m, const auris_nn_state_config *cfg,
                                 auris_nn_state **out, auris_error *err);
 void auris_nn_state_free(auris_nn_state *s);
@@ -200,11 +216,14 @@ auris_status auris_nn_forward(auris_nn_state *s, const float *input, int batch,
 /* Back-propagates d(loss)/d(output) through the last forward pass (training states only);
  * parameter gradients are overwritten, not accumulated. */
 auris_status auris_nn_backward(auris_nn_state *s, const float *doutput, auris_error *err);
-/* Gradient w.r.t. the input of the last backward pass (batch x input_size). */
+/* Gradient w.r.t. the input of the last backward pass (batch x input_size); NULL when
+ * the state was made with input_grad = 0. */
 const float *auris_nn_input_grad(const auris_nn_state *s);
 /* Gradient of the parameter with this name, or NULL. */
 const float *auris_nn_param_grad(const auris_nn_state *s, const char *name);
-/* Output of layer i of the last forward pass. */
+/* Output of layer i of the last forward pass. A layer fused into the next one (a
+ * convolution or batch norm followed by its activation) has no output of its own; read the
+ * last layer of the group instead. */
 const float *auris_nn_layer_output(const auris_nn_state *s, size_t i);
 const char *auris_nn_state_error(const auris_nn_state *s);
 
@@ -217,6 +236,10 @@ float auris_nn_loss_cross_entropy(const float *logits, const int *labels, int n,
 /* Mean binary cross-entropy with logits (multi-label targets in [0, 1]). */
 float auris_nn_loss_bce(const float *logits, const float *targets, int n, int classes,
                         float *grad);
+/* Additive angular margin softmax (ArcFace) on cosine logits z = scale * cos(theta) of a
+ * cosine layer: cross-entropy after each target's angle grows by margin (radians). */
+float auris_nn_loss_aam(const float *logits, const int *labels, int n, int classes, float scale,
+                        float margin, float *grad);
 /* Mean squared error over all n * dim values. */
 float auris_nn_loss_mse(const float *pred, const float *targets, int n, int dim, float *grad);
 
@@ -227,7 +250,8 @@ typedef enum auris_nn_schedule {
     AURIS_NN_LR_CONSTANT = 0, AURIS_NN_LR_STEP = 1, AURIS_NN_LR_COSINE = 2
 } auris_nn_schedule;
 typedef enum auris_nn_loss {
-    AURIS_NN_LOSS_CE = 0, AURIS_NN_LOSS_BCE = 1, AURIS_NN_LOSS_MSE = 2
+    AURIS_NN_LOSS_CE = 0, AURIS_NN_LOSS_BCE = 1, AURIS_NN_LOSS_MSE = 2,
+    AURIS_NN_LOSS_AAM = 3   /* additive angular margin softmax on a cosine head's logits */
 } auris_nn_loss;
 
 typedef struct auris_nn_trainer_config {
@@ -246,6 +270,7 @@ typedef struct auris_nn_trainer_config {
     float min_lr;
     auris_nn_loss loss;
     float label_smoothing;    /* cross-entropy */
+    float aam_margin;         /* AAM softmax margin in radians (default 0.2) */
     int max_batch;
     uint64_t seed;            /* dropout */
 } auris_nn_trainer_config;

@@ -7,6 +7,10 @@
  * is smoothed: speech starts after start_s of voiced frames and ends after hangover_s of
  * unvoiced ones, so short stops inside words and phrases do not split them.
  *
+ * The floor starts threshold_db below min_energy_dbfs, so quiet speech at the very start
+ * is caught; steady noise louder than min_energy_dbfs at the start is taken for speech
+ * for up to about a second while the floor is learned.
+ *
  * Thread-safety: a vad object is used by one thread at a time. */
 #ifndef AURIS_VAD_H
 #define AURIS_VAD_H

@@ -54,7 +54,9 @@ static auris_status stream_read(auris_decoder *d, float *out, size_t n, size_t *
     *got = 0;
     while (done < n && s->remaining > 0) {
         if (s->have < (size_t)s->frame_bytes) {
-            if (s->eof)
+            /* Pass on what has arrived rather than wait for a full block: live input
+             * (a microphone pipe) must not be held back. */
+            if (s->eof || done > 0)
                 break;
             auris_status st = fill(s, err);
             if (st != AURIS_OK)

@@ -22,7 +22,7 @@ typedef struct out_state {
     int format, stream, spotting, tty;
     const char *file;
     long cue;
-    int n_segments, n_text;
+    int n_segments;
     /* JSON puts the full text before the segments: both are spooled to temporary files
      * so a long recording needs no memory for them. */
     FILE *json_segments, *json_text;
@@ -58,7 +58,7 @@ static void help(FILE *f)
         "                       Detections print as \"start end phrase\" (json:\n"
         "                       {\"file\",\"detections\":[{\"phrase\",\"start\",\"end\",\"confidence\"}]})\n"
         "Segmentation:\n"
-        "      --pause SEC      silence that ends a segment (default 0.25)\n"
+        "      --pause SEC      silence that ends a segment (default 0.25; 0.2 with --stream)\n"
         "      --vad-threshold DB  speech level above the noise floor (default 10)\n"
         "      --max-segment SEC  longest segment (default 30)\n"
         "      --no-vad         do not split at pauses (only at --max-segment)\n"
@@ -144,11 +144,10 @@ static void on_segment(const auris_asr_segment *seg, void *user)
         fputs(",\"words\":", f);
         json_words(f, seg);
         fputs("}", f);
-        if (o->n_text)
+        if (o->n_segments)
             fputc(' ', o->json_text);
         cli_json_string(o->json_text, seg->text);
         o->n_segments++;
-        o->n_text++;
     } else if (o->format == FMT_TXT && o->stream) {
         printf("%s[%7.2f - %7.2f] %s\n", o->tty ? "\r\033[K" : "", seg->start_s, seg->end_s,
                seg->text);
@@ -296,7 +295,7 @@ static int add_word(char **words, const char *entry)
 }
 
 static int parse_options(int argc, char **argv, auris_asr_config *cfg, auris_source_config *src,
-                         out_state *o, int *verbose, char **extra_words)
+                         out_state *o, int *verbose, char **extra_words, int *pause_given)
 {
     static const struct option longopts[] = {
         {"format", required_argument, NULL, 'f'},
@@ -355,6 +354,7 @@ static int parse_options(int argc, char **argv, auris_asr_config *cfg, auris_sou
         case OPT_PAUSE:
             if (cli_parse_float("transcribe", "--pause", optarg, 0.05, 5, &cfg->vad.hangover_s))
                 return CLI_USAGE;
+            *pause_given = 1;
             break;
         case OPT_VAD_THRESHOLD:
             if (cli_parse_float("transcribe", "--vad-threshold", optarg, 0, 60,
@@ -396,7 +396,8 @@ static int run(const char *path, const auris_asr_config *cfg, const auris_source
     double t0 = now_s();
     if (auris_asr_model_new(cfg, &model, &err))
         return cli_fail("transcribe", &err);
-    auris_asr_callbacks cb = {on_segment, o->stream ? on_partial : NULL, o};
+    /* Spotting reports each detection once, with its time, at the pause that follows. */
+    auris_asr_callbacks cb = {on_segment, o->stream && !o->spotting ? on_partial : NULL, o};
     int rc = CLI_INPUT;
     if (auris_asr_stream_new(model, &cb, &stream, &err) ||
         auris_source_open(path, scfg, &src, &err)) {
@@ -434,9 +435,9 @@ int cmd_transcribe(int argc, char **argv)
     auris_source_config scfg;
     auris_source_config_default(&scfg);
     out_state o = {.format = FMT_TXT};
-    int verbose = 0;
+    int verbose = 0, pause_given = 0;
     char *extra_words = NULL;
-    int rc = parse_options(argc, argv, &cfg, &scfg, &o, &verbose, &extra_words);
+    int rc = parse_options(argc, argv, &cfg, &scfg, &o, &verbose, &extra_words, &pause_given);
     if (rc) {
         free(extra_words);
         return rc < 0 ? CLI_OK : rc;
@@ -445,7 +446,10 @@ int cmd_transcribe(int argc, char **argv)
     scfg.mono = 1;
     if (verbose)
         auris_log_set(log_to_stderr, NULL);
-    cfg.partial_results = o.stream;
+    cfg.live = o.stream;
+    /* Live, the pause is most of the delay before the final text: keep it short. */
+    if (o.stream && !pause_given)
+        cfg.vad.hangover_s = 0.2f;
     o.spotting = cfg.keyphrase || cfg.kws_path;
     o.tty = cli_isatty(stdout);
     o.file = argv[argc - 1];

@@ -5,9 +5,10 @@
 
 #include "core/error.h"
 
-/* Voiced frames lift the noise floor by at most this much, so a long phrase does not
- * raise it to speech level. */
-#define VAD_FLOOR_RISE_DB_PER_S 2.0f
+/* Voiced frames lift the noise floor by at most this much: speech sits 20-40 dB above the
+ * floor and pauses every few hundred ms pull it down again, so a phrase does not raise it
+ * to speech level, while noise that starts loud is learned within about a second. */
+#define VAD_FLOOR_RISE_DB_PER_S 10.0f
 #define VAD_SILENCE_DB -120.0f
 #define VAD_PI 3.14159265358979323846
 #define VAD_SQRT1_2 0.70710678118654752440
@@ -109,14 +110,16 @@ static float band_energy_db(auris_vad *v, const float *frame)
     return ms > 1e-12 ? (float)(10.0 * log10(ms)) : VAD_SILENCE_DB;
 }
 
-/* Frames below the floor pull it down at once, unvoiced frames above it (the noise
- * itself) draw it up within a few frames, and voiced frames lift it only slowly. */
+/* Frames below the floor pull it down at once; unvoiced frames above it (the noise itself)
+ * draw it up over about half a second, voiced frames by at most VAD_FLOOR_RISE_DB_PER_S.
+ * A faster pull would let the quiet parts of modulated speech lift the floor to speech
+ * level. */
 static void track_floor(auris_vad *v, float e)
 {
     if (e < v->floor_db)
         v->floor_db = 0.5f * (v->floor_db + e);
     else if (!v->voiced)
-        v->floor_db += 0.1f * (e - v->floor_db);
+        v->floor_db += 0.02f * (e - v->floor_db);
     else
         v->floor_db = fminf(e, v->floor_db + v->floor_rise_db);
 }
@@ -164,9 +167,9 @@ void auris_vad_reset(auris_vad *vad)
 {
     biquad_clear(&vad->highpass);
     biquad_clear(&vad->lowpass);
-    /* Start as if the floor sat at the absolute threshold: speech at the very start of a
-     * recording is caught before any pause has shown the real floor. */
-    vad->floor_db = vad->cfg.min_energy_dbfs;
+    /* Start with the floor threshold_db below the absolute minimum, so that quiet speech at
+     * the very start of a recording is caught before any pause has shown the real floor. */
+    vad->floor_db = vad->cfg.min_energy_dbfs - vad->cfg.threshold_db;
     vad->energy_db = VAD_SILENCE_DB;
     vad->voiced = 0;
     vad->in_speech = 0;

@@ -1,9 +1,12 @@
-/* Element-wise activations: ReLU, ReLU6, sigmoid, tanh, GELU (erf form, PyTorch's default)
- * and SiLU. Backward uses the layer input, which training states keep. */
-#include <math.h>
+/* Element-wise activations on oneDNN's eltwise primitive: ReLU, ReLU6 (clip to [0, 6] with
+ * PyTorch's boundary gradients), sigmoid, tanh, GELU (erf form, PyTorch's default) and SiLU
+ * (swish). The data is one flat vector; backward uses the layer input, which training
+ * states keep. Inference states fold ReLU/ReLU6 after a convolution into it instead. */
 #include <string.h>
 
 #include "nn/nn_internal.h"
+
+enum { SRC, DST, DDST, DSRC };
 
 static auris_status act_setup(auris_nn_model *m, nn_layer *l, auris_error *err)
 {
@@ -11,71 +14,75 @@ static auris_status act_setup(auris_nn_model *m, nn_layer *l, auris_error *err)
     return AURIS_OK;
 }
 
-static float sigm(float x)
+static void algorithm(auris_nn_layer_type t, dnnl_alg_kind_t *alg, float *alpha, float *beta)
 {
-    return 1.0f / (1.0f + expf(-x));
+    *alpha = *beta = 0.0f;
+    switch (t) {
+    case AURIS_NN_RELU6: *alg = dnnl_eltwise_clip_v2; *beta = 6.0f; break;
+    case AURIS_NN_SIGMOID: *alg = dnnl_eltwise_logistic; break;
+    case AURIS_NN_TANH: *alg = dnnl_eltwise_tanh; break;
+    case AURIS_NN_GELU: *alg = dnnl_eltwise_gelu_erf; break;
+    case AURIS_NN_SILU: *alg = dnnl_eltwise_swish; *alpha = 1.0f; break;
+    default: *alg = dnnl_eltwise_relu; break;
+    }
+}
+
+static auris_status act_build(const nn_call *c, nn_prim *p)
+{
+    int64_t n = (int64_t)c->batch * (int64_t)nn_shape_size(c->l->out_shape);
+    dnnl_memory_desc_t md;
+    nn_dnnl_md(&md, 1, &n, dnnl_a);
+    dnnl_alg_kind_t alg;
+    float alpha, beta;
+    algorithm(c->l->cfg.type, &alg, &alpha, &beta);
+    dnnl_eltwise_desc_t d;
+    auris_status st = nn_dnnl_check(dnnl_eltwise_forward_desc_init(&d,
+        c->training ? dnnl_forward_training : dnnl_forward_inference, alg, &md, alpha, beta),
+        "eltwise descriptor", c->err);
+    if (!st)
+        st = nn_prim_create(c, &d, NULL, &p->fwd_pd, &p->fwd, &p->pad_fwd, "eltwise forward");
+    if (!st && c->training) {
+        st = nn_dnnl_check(dnnl_eltwise_backward_desc_init(&d, alg, &md, &md, alpha, beta),
+                           "eltwise backward descriptor", c->err);
+        if (!st)
+            st = nn_prim_create(c, &d, p->fwd_pd, NULL, &p->bwd, &p->pad_bwd, "eltwise backward");
+    }
+    for (int i = SRC; i <= DSRC && !st; i++)
+        st = nn_prim_mem(c, &md, &p->m[i]);
+    return st;
 }
 
 static auris_status act_forward(nn_call *c)
 {
-    size_t n = (size_t)c->batch * nn_shape_size(c->l->out_shape);
-    const float *x = c->x[0];
-    float *y = c->y;
-    switch (c->l->cfg.type) {
-    case AURIS_NN_RELU:
-        for (size_t i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
-        break;
-    case AURIS_NN_RELU6:
-        for (size_t i = 0; i < n; i++) y[i] = fminf(fmaxf(x[i], 0.0f), 6.0f);
-        break;
-    case AURIS_NN_SIGMOID:
-        for (size_t i = 0; i < n; i++) y[i] = sigm(x[i]);
-        break;
-    case AURIS_NN_TANH:
-        for (size_t i = 0; i < n; i++) y[i] = tanhf(x[i]);
-        break;
-    case AURIS_NN_GELU:
-        for (size_t i = 0; i < n; i++) y[i] = 0.5f * x[i] * (1.0f + erff(x[i] * 0.70710678f));
-        break;
-    default:
-        for (size_t i = 0; i < n; i++) y[i] = x[i] * sigm(x[i]);
-        break;
-    }
-    return AURIS_OK;
+    nn_prim *p;
+    auris_status st = nn_prim_get(c, act_build, &p);
+    if (st)
+        return st;
+    dnnl_memory_set_data_handle(p->m[SRC], (void *)c->x[0]);
+    dnnl_memory_set_data_handle(p->m[DST], c->y);
+    dnnl_exec_arg_t args[3] = {{DNNL_ARG_SRC, p->m[SRC]}, {DNNL_ARG_DST, p->m[DST]}};
+    return nn_prim_exec(c, p->fwd, p->pad_fwd, 2, args, "eltwise forward");
 }
 
-static float act_grad(auris_nn_layer_type t, float x)
-{
-    switch (t) {
-    case AURIS_NN_SIGMOID: { float s = sigm(x); return s * (1.0f - s); }
-    case AURIS_NN_TANH: { float t2 = tanhf(x); return 1.0f - t2 * t2; }
-    case AURIS_NN_GELU:
-        return 0.5f * (1.0f + erff(x * 0.70710678f)) + x * expf(-0.5f * x * x) * 0.39894228f;
-    default: { float s = sigm(x); return s * (1.0f + x * (1.0f - s)); }
-    }
-}
-
-/* ReLU and ReLU6 get their own branch-free loops: they are most of the activations of a
- * CNN and memory-bound, so they must vectorise. */
 static auris_status act_backward(nn_call *c)
 {
+    nn_prim *p;
+    auris_status st = nn_prim_get(c, act_build, &p);
+    if (st)
+        return st;
     size_t n = (size_t)c->batch * nn_shape_size(c->l->out_shape);
-    auris_nn_layer_type t = c->l->cfg.type;
-    const float *x = c->x[0], *dy = c->dy;
-    float *dx = c->dx[0];
-    float hi = t == AURIS_NN_RELU6 ? 6.0f : INFINITY;
-    if (t == AURIS_NN_RELU || t == AURIS_NN_RELU6) {
-        if (c->dx_acc[0])
-            for (size_t i = 0; i < n; i++)
-                dx[i] += x[i] > 0.0f && x[i] < hi ? dy[i] : 0.0f;
-        else
-            for (size_t i = 0; i < n; i++)
-                dx[i] = x[i] > 0.0f && x[i] < hi ? dy[i] : 0.0f;
-        return AURIS_OK;
-    }
-    for (size_t i = 0; i < n; i++)
-        nn_put(dx, i, dy[i] * act_grad(t, x[i]), c->dx_acc[0]);
-    return AURIS_OK;
+    float *dx = nn_prim_dx(c, p, 0, n);
+    if (!dx)
+        return auris_fail(c->err, AURIS_ENOMEM, "out of memory");
+    dnnl_memory_set_data_handle(p->m[SRC], (void *)c->x[0]);
+    dnnl_memory_set_data_handle(p->m[DDST], (void *)c->dy);
+    dnnl_memory_set_data_handle(p->m[DSRC], dx);
+    dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, p->m[SRC]}, {DNNL_ARG_DIFF_DST, p->m[DDST]},
+                               {DNNL_ARG_DIFF_SRC, p->m[DSRC]}};
+    st = nn_prim_exec(c, p->bwd, p->pad_bwd, 3, args, "eltwise backward");
+    if (!st)
+        nn_prim_dx_done(c, p, 0, n);
+    return st;
 }
 
-const nn_layer_ops nn_activation_ops = {act_setup, act_forward, act_backward, NULL, NULL};
+const nn_layer_ops nn_activation_ops = {act_setup, act_forward, act_backward, nn_prim_cache_free, NULL};

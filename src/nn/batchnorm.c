@@ -1,6 +1,11 @@
 /* Batch normalisation over the channels of NCHW (or NC) activations: batch statistics in
  * training states, running statistics otherwise, with PyTorch's momentum and its unbiased
- * running variance. */
+ * running variance. Training states fuse a ReLU / ReLU6 that follows (the state skips that
+ * layer): the activation is applied in the same pass and its gradient mask is applied to
+ * each plane of the upstream gradient on the way back.
+ *
+ * Written here rather than on oneDNN: oneDNN 2.6's batch norm for plain NCHW (ncsp_bnorm)
+ * measured about 4x slower than these vectorised loops on the benchmark networks. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +14,7 @@
 
 typedef struct bn_state {
     float *mean, *var, *invstd;   /* of the last batch (training) */
+    float *plane;                 /* one plane of masked upstream gradient (fused activation) */
     int count;                    /* values per channel in that batch */
 } bn_state;
 
@@ -34,6 +40,7 @@ static void bn_state_free(void *ls)
     free(b->mean);
     free(b->var);
     free(b->invstd);
+    free(b->plane);
     free(b);
 }
 
@@ -47,8 +54,9 @@ static auris_status get_state(nn_call *c, bn_state **out)
             b->mean = calloc(C, sizeof(float));
             b->var = calloc(C, sizeof(float));
             b->invstd = calloc(C, sizeof(float));
+            b->plane = calloc((size_t)c->l->in_shape[0][1] * (size_t)c->l->in_shape[0][2], sizeof(float));
         }
-        if (!b || !b->mean || !b->var || !b->invstd) {
+        if (!b || !b->mean || !b->var || !b->invstd || !b->plane) {
             if (b)
                 bn_state_free(b);
             return auris_fail(c->err, AURIS_ENOMEM, "out of memory");
@@ -114,6 +122,8 @@ static auris_status bn_forward(nn_call *c)
     size_t hw = (size_t)c->l->in_shape[0][1] * (size_t)c->l->in_shape[0][2];
     const float *g = nn_param(c, 0), *beta = nn_param(c, 1);
     const float *rm = nn_param(c, 2), *rv = nn_param(c, 3);
+    int act = c->fuse ? c->fuse->act : 0;
+    float hi = act == AURIS_NN_RELU6 ? 6.0f : INFINITY;
     bn_state *b = NULL;
     if (c->training) {
         auris_status st = get_state(c, &b);
@@ -127,11 +137,32 @@ static auris_status bn_forward(nn_call *c)
         float scale = g[ch] * inv, shift = beta[ch] - mean * scale;
         for (int n = 0; n < c->batch; n++) {
             size_t off = ((size_t)n * C + ch) * hw;
-            for (size_t i = 0; i < hw; i++)
-                c->y[off + i] = c->x[0][off + i] * scale + shift;
+            const float *x = c->x[0] + off;
+            float *y = c->y + off;
+            if (act)
+                for (size_t i = 0; i < hw; i++) {
+                    float v = x[i] * scale + shift;
+                    v = v > 0.0f ? v : 0.0f;
+                    y[i] = v < hi ? v : hi;
+                }
+            else
+                for (size_t i = 0; i < hw; i++)
+                    y[i] = x[i] * scale + shift;
         }
     }
     return AURIS_OK;
+}
+
+/* The upstream gradient of one plane through the fused activation: zero where its output
+ * was clipped (PyTorch's ReLU / ReLU6 gradients). */
+static const float *masked(const float *dy, const float *y, size_t n, float hi, float *buf)
+{
+    for (size_t i = 0; i < n; i++) {
+        float g = dy[i], v = y[i];
+        float keep = v > 0.0f ? g : 0.0f;
+        buf[i] = v < hi ? keep : 0.0f;
+    }
+    return buf;
 }
 
 /* Sums of dy and dy * (x - mean) over a plane, in float lanes. */
@@ -161,13 +192,16 @@ static auris_status bn_backward(nn_call *c)
     size_t hw = (size_t)c->l->in_shape[0][1] * (size_t)c->l->in_shape[0][2];
     const float *g = nn_param(c, 0);
     bn_state *b = *c->ls;
+    int act = c->fuse ? c->fuse->act : 0;
+    float hi = act == AURIS_NN_RELU6 ? 6.0f : INFINITY;
     for (int ch = 0; ch < C; ch++) {
         float mean = b ? b->mean[ch] : nn_param(c, 2)[ch];
         float inv = b ? b->invstd[ch] : 1.0f / sqrtf(nn_param(c, 3)[ch] + c->l->cfg.eps);
         double sdy = 0.0, sdyx = 0.0;
         for (int n = 0; n < c->batch; n++) {
             size_t off = ((size_t)n * C + ch) * hw;
-            plane_dots(c->dy + off, c->x[0] + off, hw, mean, &sdy, &sdyx);
+            const float *dy = act ? masked(c->dy + off, c->y + off, hw, hi, b->plane) : c->dy + off;
+            plane_dots(dy, c->x[0] + off, hw, mean, &sdy, &sdyx);
         }
         sdyx *= inv;
         c->pgrad[0][ch] = (float)sdyx;
@@ -179,7 +213,8 @@ static auris_status bn_backward(nn_call *c)
         float pcoef = -k * bb * inv, q = -k * a;
         for (int n = 0; n < c->batch; n++) {
             size_t off = ((size_t)n * C + ch) * hw;
-            const float *dy = c->dy + off, *x = c->x[0] + off;
+            const float *dy = act ? masked(c->dy + off, c->y + off, hw, hi, b->plane) : c->dy + off;
+            const float *x = c->x[0] + off;
             float *dx = c->dx[0] + off;
             if (c->dx_acc[0])
                 for (size_t i = 0; i < hw; i++)

@@ -3,7 +3,13 @@
  *
  *   [net]            channels=1 height=64 width=96
  *   [conv2d]         name=conv1 filters=32 size=3 stride=1 pad=same dilation=1 groups=1 bias=0
+ *   [conv1d]         filters=32 size=5 pad=same    (C x 1 x T sequences)
  *   [batchnorm]      eps=1e-5 momentum=0.1
+ *   [layernorm]      eps=1e-5
+ *   [lstm] / [gru]   outputs=64                    (hidden size; C x 1 x T sequences)
+ *   [posenc] [attention] heads=4                   (self-attention over C x 1 x T)
+ *   [embedding]      tokens=1000 outputs=64        (1 x 1 x T token indices)
+ *   [cosine]         outputs=500 scale=30          (AAM softmax head)
  *   [relu]
  *   [maxpool]        size=2 stride=2
  *   [add]            from=-1,-4
@@ -109,7 +115,7 @@ static auris_status set_key(parser *p, auris_nn_layer_config *lc, int *stride_se
             ok = pair(val, 0, 4096, &lc->pad_h, &lc->pad_w);
     } else if (!strcmp(key, "dilation")) {
         ok = pair(val, 1, 4096, &lc->dilation_h, &lc->dilation_w);
-    } else if (!strcmp(key, "groups")) {
+    } else if (!strcmp(key, "groups") || !strcmp(key, "heads")) {
         ok = parse_int(val, 1, NN_MAX_DIM, &lc->groups);
     } else if (!strcmp(key, "bias")) {
         ok = parse_int(val, 0, 1, &lc->bias);
@@ -117,6 +123,10 @@ static auris_status set_key(parser *p, auris_nn_layer_config *lc, int *stride_se
         ok = parse_float(val, &lc->eps) && lc->eps > 0.0f;
     } else if (!strcmp(key, "momentum")) {
         ok = parse_float(val, &lc->momentum);
+    } else if (!strcmp(key, "scale")) {
+        ok = parse_float(val, &lc->scale) && lc->scale > 0.0f;
+    } else if (!strcmp(key, "tokens")) {
+        ok = parse_int(val, 1, NN_MAX_DIM, &lc->shape[0]);
     } else if (!strcmp(key, "p")) {
         ok = parse_float(val, &lc->p);
     } else if (!strcmp(key, "shape")) {
@@ -331,7 +341,7 @@ static void write_layer(sbuf *b, const nn_layer *l)
     const auris_nn_layer_config *c = &l->cfg;
     put(b, "\n[%s]\nname=%s\n", auris_nn_layer_type_name(c->type), c->name);
     switch (c->type) {
-    case AURIS_NN_CONV2D:
+    case AURIS_NN_CONV2D: case AURIS_NN_CONV1D:
         put(b, "filters=%d\nsize=%d,%d\nstride=%d,%d\n", c->filters, c->size_h, c->size_w,
             c->stride_h, c->stride_w);
         put_pad(b, c->pad_h, c->pad_w);
@@ -340,8 +350,23 @@ static void write_layer(sbuf *b, const nn_layer *l)
     case AURIS_NN_DENSE:
         put(b, "outputs=%d\nbias=%d\n", c->filters, c->bias);
         break;
+    case AURIS_NN_LSTM: case AURIS_NN_GRU:
+        put(b, "outputs=%d\n", c->filters);
+        break;
+    case AURIS_NN_ATTENTION:
+        put(b, "heads=%d\n", c->groups);
+        break;
+    case AURIS_NN_EMBEDDING:
+        put(b, "outputs=%d\ntokens=%d\n", c->filters, c->shape[0]);
+        break;
+    case AURIS_NN_COSINE:
+        put(b, "outputs=%d\nscale=%.9g\n", c->filters, (double)c->scale);
+        break;
     case AURIS_NN_BATCHNORM:
         put(b, "eps=%.9g\nmomentum=%.9g\n", (double)c->eps, (double)c->momentum);
+        break;
+    case AURIS_NN_LAYERNORM:
+        put(b, "eps=%.9g\n", (double)c->eps);
         break;
     case AURIS_NN_MAXPOOL: case AURIS_NN_AVGPOOL:
         put(b, "size=%d,%d\nstride=%d,%d\n", c->size_h, c->size_w, c->stride_h, c->stride_w);

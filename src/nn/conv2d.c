@@ -15,6 +15,7 @@
 typedef struct port {
     dnnl_memory_t user, blk;
     dnnl_primitive_t reorder;
+    const struct port *alias;   /* same layout as a port converted just before: reuse its copy */
 } port;
 
 typedef struct conv_prims {
@@ -22,6 +23,7 @@ typedef struct conv_prims {
     dnnl_primitive_desc_t fwd_pd;
     dnnl_primitive_t fwd, bwd_data, bwd_weights;
     port src, wei, bias, dst;                 /* forward */
+    dnnl_memory_t pad_fwd, pad_bd, pad_bw;    /* user-managed scratchpads (no per-call malloc) */
     port d_ddst, d_wei, d_dsrc;               /* backward data */
     port w_src, w_ddst, w_dwei, w_dbias;      /* backward weights */
     int wei_ready;                            /* inference: weights already reordered */
@@ -80,11 +82,16 @@ static auris_status conv_setup(auris_nn_model *m, nn_layer *l, auris_error *err)
     int ew = W + p[2] + p[3] - c->dilation_w * (c->size_w - 1) - 1;
     if (eh < 0 || ew < 0)
         return auris_fail(err, AURIS_EINVAL, "%s: kernel larger than its %dx%d input", c->name, H, W);
+    if (c->type == AURIS_NN_CONV1D && H != 1)
+        return auris_fail(err, AURIS_EINVAL, "%s: conv1d needs C x 1 x T inputs, not height %d",
+                          c->name, H);
     l->out_shape[0] = c->filters;
     l->out_shape[1] = eh / c->stride_h + 1;
     l->out_shape[2] = ew / c->stride_w + 1;
     int64_t wd[4] = {c->filters, C / c->groups, c->size_h, c->size_w};
-    auris_status st = nn_model_add_param(m, l, "weight", 4, wd, 1, err);
+    if (c->type == AURIS_NN_CONV1D)
+        wd[2] = c->size_w;   /* PyTorch's Conv1d weight: [out, in/groups, k] */
+    auris_status st = nn_model_add_param(m, l, "weight", c->type == AURIS_NN_CONV1D ? 3 : 4, wd, 1, err);
     if (!st && c->bias)
         st = nn_model_add_param(m, l, "bias", 1, (int64_t[]){c->filters}, 1, err);
     return st;
@@ -140,6 +147,10 @@ static void prims_free(conv_prims *p)
                        &p->w_src, &p->w_ddst, &p->w_dwei, &p->w_dbias};
     for (int i = 0; i < 11; i++)
         port_free(ports[i]);
+    dnnl_memory_t pads_[3] = {p->pad_fwd, p->pad_bd, p->pad_bw};
+    for (int i = 0; i < 3; i++)
+        if (pads_[i])
+            dnnl_memory_destroy(pads_[i]);
     if (p->fwd_pd)
         dnnl_primitive_desc_destroy(p->fwd_pd);
     free(p->dx_tmp);
@@ -154,14 +165,48 @@ static void conv_state_free(void *ls)
     free(cs);
 }
 
-static auris_status make_pd(dnnl_primitive_desc_t *pd, const_dnnl_op_desc_t desc, const nn_call *c,
-                            const_dnnl_primitive_desc_t hint, const_dnnl_primitive_attr_t attr,
-                            dnnl_primitive_t *prim, const char *what)
+/* A ReLU (or ReLU6) applied by the convolution itself as a oneDNN post-op. */
+static auris_status activation_attr(int act, dnnl_primitive_attr_t *attr, auris_error *err)
 {
-    auris_status st = nn_dnnl_check(dnnl_primitive_desc_create(pd, desc, attr, c->engine, hint),
-                                    what, c->err);
+    dnnl_post_ops_t po;
+    auris_status st = nn_dnnl_check(dnnl_post_ops_create(&po), "post-ops", err);
+    if (st)
+        return st;
+    if (act == AURIS_NN_RELU6)
+        st = nn_dnnl_check(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_clip, 0.0f, 6.0f), "post-ops", err);
+    else
+        st = nn_dnnl_check(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f), "post-ops", err);
+    if (!st)
+        st = nn_dnnl_check(dnnl_primitive_attr_create(attr), "attributes", err);
+    if (!st && (st = nn_dnnl_check(dnnl_primitive_attr_set_post_ops(*attr, po), "attributes", err))) {
+        dnnl_primitive_attr_destroy(*attr);
+        *attr = NULL;
+    }
+    dnnl_post_ops_destroy(po);
+    return st;
+}
+
+/* Creates the primitive with a scratchpad of its own, allocated here once: oneDNN's
+ * default allocates it on every execution, which costs page faults on each call. */
+static auris_status make_pd(dnnl_primitive_desc_t *pd, const_dnnl_op_desc_t desc, const nn_call *c,
+                            const_dnnl_primitive_desc_t hint, int act, dnnl_primitive_t *prim,
+                            dnnl_memory_t *pad, const char *what)
+{
+    dnnl_primitive_attr_t attr = NULL;
+    auris_status st = act ? activation_attr(act, &attr, c->err)
+                          : nn_dnnl_check(dnnl_primitive_attr_create(&attr), "attributes", c->err);
+    if (!st)
+        st = nn_dnnl_check(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user),
+                           "attributes", c->err);
+    if (!st)
+        st = nn_dnnl_check(dnnl_primitive_desc_create(pd, desc, attr, c->engine, hint), what, c->err);
+    if (attr)
+        dnnl_primitive_attr_destroy(attr);
     if (!st)
         st = nn_dnnl_check(dnnl_primitive_create(prim, *pd), what, c->err);
+    const dnnl_memory_desc_t *md = st ? NULL : dnnl_primitive_desc_query_md(*pd, dnnl_query_scratchpad_md, 0);
+    if (md && dnnl_memory_desc_get_size(md) > 0)
+        st = nn_dnnl_check(dnnl_memory_create(pad, md, c->engine, DNNL_MEMORY_ALLOCATE), what, c->err);
     return st;
 }
 
@@ -201,33 +246,25 @@ static auris_status run_reorder(const nn_call *c, const port *p, int into)
 static auris_status port_in(const nn_call *c, const port *p, const void *data, int fresh)
 {
     dnnl_memory_set_data_handle(p->user, (void *)data);
-    return p->reorder && !fresh ? run_reorder(c, p, 1) : AURIS_OK;
+    return p->reorder && !fresh && !p->alias ? run_reorder(c, p, 1) : AURIS_OK;
 }
 
 static dnnl_memory_t port_mem(const port *p)
 {
-    return p->blk ? p->blk : p->user;
+    return p->alias ? p->alias->blk : p->blk ? p->blk : p->user;
 }
 
-/* A ReLU (or ReLU6) applied by the convolution itself as a oneDNN post-op. */
-static auris_status activation_attr(int act, dnnl_primitive_attr_t *attr, auris_error *err)
+/* Backward inputs in the layout an earlier port already produced (the forward's source,
+ * the backward-data's upstream gradient) reuse that copy instead of converting again. */
+static void port_share(port *p, const port *earlier)
 {
-    dnnl_post_ops_t po;
-    auris_status st = nn_dnnl_check(dnnl_post_ops_create(&po), "post-ops", err);
-    if (st)
-        return st;
-    if (act == AURIS_NN_RELU6)
-        st = nn_dnnl_check(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_clip, 0.0f, 6.0f), "post-ops", err);
-    else
-        st = nn_dnnl_check(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f), "post-ops", err);
-    if (!st)
-        st = nn_dnnl_check(dnnl_primitive_attr_create(attr), "attributes", err);
-    if (!st && (st = nn_dnnl_check(dnnl_primitive_attr_set_post_ops(*attr, po), "attributes", err))) {
-        dnnl_primitive_attr_destroy(*attr);
-        *attr = NULL;
-    }
-    dnnl_post_ops_destroy(po);
-    return st;
+    if (!p->blk || !earlier->blk)
+        return;
+    const dnnl_memory_desc_t *a, *b;
+    if (dnnl_memory_get_memory_desc(p->blk, &a) || dnnl_memory_get_memory_desc(earlier->blk, &b) ||
+        !dnnl_memory_desc_equal(a, b))
+        return;
+    p->alias = earlier;
 }
 
 typedef struct conv_mds {
@@ -243,7 +280,7 @@ static auris_status build_backward(const nn_call *c, conv_prims *p, const conv_g
         dnnl_convolution_direct, &md->src_any, &md->wei_any, &md->dst_any, g->stride, g->dil,
         g->pad_l, g->pad_r), "convolution backward descriptor", c->err);
     if (!st)
-        st = make_pd(&pd, &d, c, p->fwd_pd, NULL, &p->bwd_data, "convolution backward data");
+        st = make_pd(&pd, &d, c, p->fwd_pd, 0, &p->bwd_data, &p->pad_bd, "convolution backward data");
     if (!st)
         st = port_init(c, pd, dnnl_query_diff_dst_md, &md->dst, 1, &p->d_ddst);
     if (!st)
@@ -259,7 +296,8 @@ static auris_status build_backward(const nn_call *c, conv_prims *p, const conv_g
             &md->dst_any, g->stride, g->dil, g->pad_l, g->pad_r), "convolution weights descriptor",
             c->err);
     if (!st)
-        st = make_pd(&pd, &d, c, p->fwd_pd, NULL, &p->bwd_weights, "convolution backward weights");
+        st = make_pd(&pd, &d, c, p->fwd_pd, 0, &p->bwd_weights, &p->pad_bw,
+                     "convolution backward weights");
     if (!st)
         st = port_init(c, pd, dnnl_query_src_md, &md->src, 1, &p->w_src);
     if (!st)
@@ -269,6 +307,10 @@ static auris_status build_backward(const nn_call *c, conv_prims *p, const conv_g
     if (!st && has_bias)
         st = nn_dnnl_check(dnnl_memory_create(&p->w_dbias.user, &md->bias, c->engine,
                                               DNNL_MEMORY_NONE), "convolution memory", c->err);
+    if (!st) {
+        port_share(&p->w_src, &p->src);
+        port_share(&p->w_ddst, &p->d_ddst);
+    }
     if (pd)
         dnnl_primitive_desc_destroy(pd);
     return st;
@@ -292,13 +334,9 @@ static auris_status build(const nn_call *c, conv_prims *p)
         c->training ? dnnl_forward_training : dnnl_forward_inference, dnnl_convolution_direct,
         &md.src_any, &md.wei_any, has_bias ? &md.bias : NULL, &md.dst_any, g.stride, g.dil,
         g.pad_l, g.pad_r), "convolution descriptor", c->err);
-    dnnl_primitive_attr_t attr = NULL;
-    if (!st && c->fuse && c->fuse->act)
-        st = activation_attr(c->fuse->act, &attr, c->err);
     if (!st)
-        st = make_pd(&p->fwd_pd, &d, c, NULL, attr, &p->fwd, "convolution forward");
-    if (attr)
-        dnnl_primitive_attr_destroy(attr);
+        st = make_pd(&p->fwd_pd, &d, c, NULL, c->fuse ? c->fuse->act : 0, &p->fwd, &p->pad_fwd,
+                     "convolution forward");
     if (!st)
         st = port_init(c, p->fwd_pd, dnnl_query_src_md, &md.src, 1, &p->src);
     if (!st)
@@ -360,16 +398,23 @@ static auris_status conv_forward(nn_call *c)
         st = port_in(c, &p->wei, w, !c->training && p->wei_ready);
     p->wei_ready = 1;
     dnnl_memory_set_data_handle(p->dst.user, c->y);
-    dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, port_mem(&p->src)}, {DNNL_ARG_WEIGHTS, port_mem(&p->wei)},
-                               {DNNL_ARG_DST, port_mem(&p->dst)}, {DNNL_ARG_BIAS, p->bias.user}};
-    if (b)
+    dnnl_exec_arg_t args[5] = {{DNNL_ARG_SRC, port_mem(&p->src)}, {DNNL_ARG_WEIGHTS, port_mem(&p->wei)},
+                               {DNNL_ARG_DST, port_mem(&p->dst)}};
+    int nargs = 3;
+    if (b) {
         dnnl_memory_set_data_handle(p->bias.user, (void *)b);
+        args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, p->bias.user};
+    }
+    if (p->pad_fwd)
+        args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_SCRATCHPAD, p->pad_fwd};
     if (!st)
-        st = nn_dnnl_run(p->fwd, c->stream, b ? 4 : 3, args, "convolution forward", c->err);
+        st = nn_dnnl_run(p->fwd, c->stream, nargs, args, "convolution forward", c->err);
     if (!st && p->dst.reorder)
         st = run_reorder(c, &p->dst, 0);
     return st;
 }
+
+static auris_status conv_backward_weights(nn_call *c, conv_prims *p);
 
 static auris_status conv_backward(nn_call *c)
 {
@@ -377,16 +422,19 @@ static auris_status conv_backward(nn_call *c)
     auris_status st = get_prims(c, &p);
     if (st)
         return st;
+    if (!c->need_dx[0])
+        return conv_backward_weights(c, p);
     float *dx = c->dx_acc[0] ? p->dx_tmp : c->dx[0];
     st = port_in(c, &p->d_ddst, c->dy, 0);
     if (!st)
         st = port_in(c, &p->d_wei, nn_param(c, 0), 0);
     dnnl_memory_set_data_handle(p->d_dsrc.user, dx);
-    dnnl_exec_arg_t bd[3] = {{DNNL_ARG_DIFF_DST, port_mem(&p->d_ddst)},
+    dnnl_exec_arg_t bd[4] = {{DNNL_ARG_DIFF_DST, port_mem(&p->d_ddst)},
                              {DNNL_ARG_WEIGHTS, port_mem(&p->d_wei)},
-                             {DNNL_ARG_DIFF_SRC, port_mem(&p->d_dsrc)}};
+                             {DNNL_ARG_DIFF_SRC, port_mem(&p->d_dsrc)},
+                             {DNNL_ARG_SCRATCHPAD, p->pad_bd}};
     if (!st)
-        st = nn_dnnl_run(p->bwd_data, c->stream, 3, bd, "convolution backward data", c->err);
+        st = nn_dnnl_run(p->bwd_data, c->stream, p->pad_bd ? 4 : 3, bd, "convolution backward data", c->err);
     if (!st && p->d_dsrc.reorder)
         st = run_reorder(c, &p->d_dsrc, 0);
     if (st)
@@ -396,19 +444,29 @@ static auris_status conv_backward(nn_call *c)
         for (size_t i = 0; i < n; i++)
             c->dx[0][i] += dx[i];
     }
-    st = port_in(c, &p->w_src, c->x[0], 0);
+    return conv_backward_weights(c, p);
+}
+
+static auris_status conv_backward_weights(nn_call *c, conv_prims *p)
+{
+    auris_status st = port_in(c, &p->w_src, c->x[0], 0);
+    /* a shared copy of the upstream gradient is made here when backward-data did not run */
     if (!st)
-        st = port_in(c, &p->w_ddst, c->dy, 0);
+        st = port_in(c, !c->need_dx[0] && p->w_ddst.alias ? p->w_ddst.alias : &p->w_ddst, c->dy, 0);
     dnnl_memory_set_data_handle(p->w_dwei.user, c->pgrad[0]);
-    dnnl_exec_arg_t bw[4] = {{DNNL_ARG_SRC, port_mem(&p->w_src)},
+    dnnl_exec_arg_t bw[5] = {{DNNL_ARG_SRC, port_mem(&p->w_src)},
                              {DNNL_ARG_DIFF_DST, port_mem(&p->w_ddst)},
                              {DNNL_ARG_DIFF_WEIGHTS, port_mem(&p->w_dwei)},
                              {DNNL_ARG_DIFF_BIAS, p->w_dbias.user}};
-    if (c->l->cfg.bias)
+    int nargs = 3;
+    if (c->l->cfg.bias) {
         dnnl_memory_set_data_handle(p->w_dbias.user, c->pgrad[1]);
+        nargs = 4;
+    }
+    if (p->pad_bw)
+        bw[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_SCRATCHPAD, p->pad_bw};
     if (!st)
-        st = nn_dnnl_run(p->bwd_weights, c->stream, c->l->cfg.bias ? 4 : 3, bw,
-                         "convolution backward weights", c->err);
+        st = nn_dnnl_run(p->bwd_weights, c->stream, nargs, bw, "convolution backward weights", c->err);
     if (!st && p->w_dwei.reorder)
         st = run_reorder(c, &p->w_dwei, 0);
     return st;

@@ -42,8 +42,9 @@ static auris_status dense_forward(nn_call *c)
 static auris_status dense_backward(nn_call *c)
 {
     int n = c->batch, out = c->l->cfg.filters, in = (int)nn_shape_size(c->l->in_shape[0]);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, in, out, 1.0f, c->dy, out,
-                nn_param(c, 0), in, c->dx_acc[0] ? 1.0f : 0.0f, c->dx[0], in);
+    if (c->need_dx[0])
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, in, out, 1.0f, c->dy, out,
+                    nn_param(c, 0), in, c->dx_acc[0] ? 1.0f : 0.0f, c->dx[0], in);
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, in, n, 1.0f, c->dy, out, c->x[0], in,
                 0.0f, c->pgrad[0], in);
     if (c->l->cfg.bias) {

@@ -29,6 +29,39 @@ float auris_nn_loss_cross_entropy(const float *logits, const int *labels, int n,
     return (float)(total / n);
 }
 
+float auris_nn_loss_aam(const float *logits, const int *labels, int n, int classes, float scale,
+                        float margin, float *grad)
+{
+    double total = 0.0;
+    float cm = cosf(margin), sm = sinf(margin);
+    for (int i = 0; i < n; i++) {
+        const float *x = logits + (size_t)i * classes;
+        int y = labels[i];
+        float c = fminf(1.0f, fmaxf(-1.0f, x[y] / scale));
+        float s = sqrtf(fmaxf(0.0f, 1.0f - c * c));
+        float zy = scale * (c * cm - s * sm);   /* scale * cos(theta + m) */
+        float mx = zy;
+        for (int k = 0; k < classes; k++)
+            if (k != y && x[k] > mx)
+                mx = x[k];
+        double sum = exp((double)zy - mx);
+        for (int k = 0; k < classes; k++)
+            if (k != y)
+                sum += exp((double)x[k] - mx);
+        double lse = mx + log(sum);
+        total += lse - zy;
+        if (grad) {
+            float *g = grad + (size_t)i * classes;
+            for (int k = 0; k < classes; k++)
+                g[k] = (float)(exp(x[k] - lse) / n);
+            /* through z_y = scale cos(acos(x_y / scale) + m) */
+            float dz = cm + (s > 1e-6f ? sm * c / s : 0.0f);
+            g[y] = (float)((exp(zy - lse) - 1.0) / n) * dz;
+        }
+    }
+    return (float)(total / n);
+}
+
 float auris_nn_loss_bce(const float *logits, const float *targets, int n, int classes, float *grad)
 {
     double total = 0.0;

@@ -10,7 +10,7 @@
 static const char *const type_names[AURIS_NN_LAYER_TYPE_COUNT] = {
     "conv2d", "dense", "batchnorm", "relu", "relu6", "sigmoid", "tanh", "gelu", "silu",
     "softmax", "logsoftmax", "maxpool", "avgpool", "globalavgpool", "globalmaxpool",
-    "dropout", "flatten", "reshape", "concat", "add"};
+    "dropout", "flatten", "reshape", "concat", "add", "conv1d", "layernorm", "lstm", "gru", "attention", "posenc", "embedding", "cosine"};
 
 const char *auris_nn_layer_type_name(auris_nn_layer_type type)
 {
@@ -28,14 +28,21 @@ int auris_nn_layer_type_from_name(const char *name)
 const nn_layer_ops *nn_layer_ops_for(auris_nn_layer_type type)
 {
     switch (type) {
-    case AURIS_NN_CONV2D: return &nn_conv2d_ops;
+    case AURIS_NN_CONV2D: case AURIS_NN_CONV1D: return &nn_conv2d_ops;
+    case AURIS_NN_LAYERNORM: return &nn_layernorm_ops;
+    case AURIS_NN_LSTM: return &nn_lstm_ops;
+    case AURIS_NN_GRU: return &nn_gru_ops;
+    case AURIS_NN_ATTENTION: return &nn_attention_ops;
+    case AURIS_NN_POSENC: return &nn_posenc_ops;
+    case AURIS_NN_EMBEDDING: return &nn_embedding_ops;
+    case AURIS_NN_COSINE: return &nn_cosine_ops;
     case AURIS_NN_DENSE: return &nn_dense_ops;
     case AURIS_NN_BATCHNORM: return &nn_batchnorm_ops;
     case AURIS_NN_RELU: case AURIS_NN_RELU6: case AURIS_NN_SIGMOID: case AURIS_NN_TANH:
     case AURIS_NN_GELU: case AURIS_NN_SILU: return &nn_activation_ops;
     case AURIS_NN_SOFTMAX: case AURIS_NN_LOGSOFTMAX: return &nn_softmax_ops;
-    case AURIS_NN_MAXPOOL: case AURIS_NN_AVGPOOL: return &nn_pool_ops;
-    case AURIS_NN_GLOBALAVGPOOL: case AURIS_NN_GLOBALMAXPOOL: return &nn_globalpool_ops;
+    case AURIS_NN_MAXPOOL: case AURIS_NN_AVGPOOL: case AURIS_NN_GLOBALAVGPOOL:
+    case AURIS_NN_GLOBALMAXPOOL: return &nn_pool_ops;
     case AURIS_NN_DROPOUT: return &nn_dropout_ops;
     case AURIS_NN_FLATTEN: case AURIS_NN_RESHAPE: return &nn_reshape_ops;
     case AURIS_NN_CONCAT: return &nn_concat_ops;
@@ -50,14 +57,16 @@ void auris_nn_layer_config_default(auris_nn_layer_type type, auris_nn_layer_conf
     memset(lc, 0, sizeof *lc);
     lc->type = type;
     lc->filters = 1;
-    lc->size_h = lc->size_w = type == AURIS_NN_CONV2D ? 3 : 2;
-    lc->stride_h = lc->stride_w = type == AURIS_NN_CONV2D ? 1 : lc->size_h;
+    int conv = type == AURIS_NN_CONV2D || type == AURIS_NN_CONV1D;
+    lc->size_h = lc->size_w = conv ? 3 : 2;
+    lc->stride_h = lc->stride_w = conv ? 1 : lc->size_h;
     lc->dilation_h = lc->dilation_w = 1;
     lc->groups = 1;
     lc->bias = 1;
     lc->eps = 1e-5f;
     lc->momentum = 0.1f;
     lc->p = 0.5f;
+    lc->scale = 30.0f;
     lc->n_from = type == AURIS_NN_ADD || type == AURIS_NN_CONCAT ? 2 : 1;
     lc->from[0] = -1;
     lc->from[1] = -2;
@@ -180,6 +189,11 @@ auris_status auris_nn_model_add(auris_nn_model *m, const auris_nn_layer_config *
         if (strcmp(m->layers[i].cfg.name, l->cfg.name) == 0)
             return auris_fail(err, AURIS_EINVAL, "layer %zu: name '%s' already used", m->n_layers,
                               l->cfg.name);
+    if (lc->type == AURIS_NN_CONV1D) {
+        /* a 1-D convolution is a 2-D one over a height of 1 */
+        l->cfg.size_h = l->cfg.stride_h = l->cfg.dilation_h = 1;
+        l->cfg.pad_h = 0;
+    }
     l->ops = ops;
     size_t first_param = m->n_tensors;
     auris_status st = resolve_inputs(m, l, err);
@@ -232,6 +246,16 @@ void auris_nn_model_init_weights(auris_nn_model *m, uint64_t seed)
     }
 }
 
+static const char *shape_str(const auris_nn_tensor *t, char *buf, size_t len)
+{
+    size_t pos = (size_t)snprintf(buf, len, "[");
+    for (int d = 0; d < t->ndim && pos < len; d++)
+        pos += (size_t)snprintf(buf + pos, len - pos, d ? ", %lld" : "%lld", (long long)t->dims[d]);
+    if (pos < len)
+        snprintf(buf + pos, len - pos, "]");
+    return buf;
+}
+
 auris_status auris_nn_model_set_weights(auris_nn_model *m, const auris_nn_tensor_set *s,
                                         const char *name, auris_error *err)
 {
@@ -242,9 +266,13 @@ auris_status auris_nn_model_set_weights(auris_nn_model *m, const auris_nn_tensor
             return auris_fail(err, AURIS_EMODEL, "%s: tensor '%s' missing", name, t->name);
         if (src->dtype != AURIS_NN_F32 && src->dtype != AURIS_NN_I8)
             return auris_fail(err, AURIS_EMODEL, "%s: tensor '%s' is not float", name, t->name);
-        if (auris_nn_tensor_numel(src) != auris_nn_tensor_numel(t))
-            return auris_fail(err, AURIS_EMODEL, "%s: tensor '%s' has %zu values, the model needs %zu",
-                              name, t->name, auris_nn_tensor_numel(src), auris_nn_tensor_numel(t));
+        int same = src->ndim == t->ndim;
+        for (int d = 0; same && d < t->ndim; d++)
+            same = src->dims[d] == t->dims[d];
+        if (!same)
+            return auris_fail(err, AURIS_EMODEL, "%s: tensor '%s' has shape %s, the model needs %s",
+                              name, t->name, shape_str(src, (char[96]){0}, 96),
+                              shape_str(t, (char[96]){0}, 96));
         size_t n = auris_nn_tensor_numel(t);
         if (src->dtype == AURIS_NN_I8) {
             const int8_t *q = src->data;

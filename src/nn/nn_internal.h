@@ -6,6 +6,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The element-wise loops of the layers are memory-bound and must vectorise; GCC's -O2 cost
+ * model ("very cheap") refuses any loop that needs a remainder or an aliasing check, which
+ * is every one of them. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE__)
+#pragma GCC optimize("tree-vectorize", "vect-cost-model=dynamic")
+#endif
+
 #include "auris/nn.h"
 #include "core/error.h"
 
@@ -69,6 +76,8 @@ struct nn_call {
     const float *dy;
     float *dx[AURIS_NN_MAX_FROM];
     int dx_acc[AURIS_NN_MAX_FROM];       /* 1: add into dx (input with several consumers) */
+    int need_dx[AURIS_NN_MAX_FROM];      /* 0: nobody reads dx[k] (the network input); layers
+                                            may skip it, others write into a scratch buffer */
     float *pgrad[NN_MAX_PARAMS];
     void **ls;                           /* the layer's per-state cache */
     const nn_fusion *fuse;               /* inference: layers folded into this one */
@@ -80,8 +89,9 @@ struct nn_call {
 
 /* The layer table, indexed by auris_nn_layer_type. */
 extern const nn_layer_ops nn_conv2d_ops, nn_dense_ops, nn_batchnorm_ops, nn_activation_ops,
-    nn_softmax_ops, nn_pool_ops, nn_globalpool_ops, nn_dropout_ops, nn_reshape_ops,
-    nn_concat_ops, nn_add_ops;
+    nn_softmax_ops, nn_pool_ops, nn_dropout_ops, nn_reshape_ops,
+    nn_concat_ops, nn_add_ops, nn_layernorm_ops, nn_lstm_ops, nn_gru_ops,
+    nn_attention_ops, nn_posenc_ops, nn_embedding_ops, nn_cosine_ops;
 
 static inline size_t nn_shape_size(const int shape[3])
 {
@@ -113,6 +123,43 @@ void nn_dnnl_md(dnnl_memory_desc_t *md, int ndims, const int64_t *dims, dnnl_for
 /* Runs prim with the given (arg, memory) pairs and waits. */
 auris_status nn_dnnl_run(dnnl_primitive_t prim, dnnl_stream_t stream, int nargs,
                          const dnnl_exec_arg_t *args, const char *what, auris_error *err);
+
+/* Cached oneDNN primitives on plain layouts (dnnl_prim.c), one entry per batch size. */
+#define NN_PRIM_CACHE 4
+#define NN_PRIM_MEMS 10
+typedef struct nn_prim {
+    int batch;
+    dnnl_primitive_desc_t fwd_pd;
+    dnnl_primitive_t fwd, bwd;
+    dnnl_memory_t pad_fwd, pad_bwd, ws;
+    dnnl_memory_t m[NN_PRIM_MEMS];   /* user memories by role; handles set per call */
+    float *tmp;                      /* gradient to be added into a shared dx */
+    float *stats;                    /* batch norm: batch mean and variance */
+    int *index;                      /* pooling fast path: each window's winner */
+} nn_prim;
+
+typedef struct nn_prim_cache {
+    nn_prim p[NN_PRIM_CACHE];
+    int n, next, last;
+} nn_prim_cache;
+
+typedef auris_status (*nn_prim_build_fn)(const nn_call *c, nn_prim *p);
+/* The entry for c->batch in the layer's cache (*c->ls), built on first use. */
+auris_status nn_prim_get(nn_call *c, nn_prim_build_fn build, nn_prim **out);
+void nn_prim_free(nn_prim *p);
+void nn_prim_cache_free(void *ls);
+/* Creates a primitive with a user-managed scratchpad allocated once in *pad. */
+auris_status nn_prim_create(const nn_call *c, const_dnnl_op_desc_t desc,
+                            const_dnnl_primitive_desc_t hint, dnnl_primitive_desc_t *keep_pd,
+                            dnnl_primitive_t *prim, dnnl_memory_t *pad, const char *what);
+auris_status nn_prim_mem(const nn_call *c, const dnnl_memory_desc_t *md, dnnl_memory_t *mem);
+/* Runs prim with args (room for one more: the scratchpad is appended). */
+auris_status nn_prim_exec(const nn_call *c, dnnl_primitive_t prim, dnnl_memory_t pad, int nargs,
+                          dnnl_exec_arg_t *args, const char *what);
+/* Where a backward primitive writes input k's gradient (n values): dx itself, or a scratch
+ * buffer that nn_prim_dx_done adds into dx when other consumers wrote it first. */
+float *nn_prim_dx(const nn_call *c, nn_prim *p, int k, size_t n);
+void nn_prim_dx_done(const nn_call *c, const nn_prim *p, int k, size_t n);
 
 /* Writes v to dx[i] or adds it, as the consumer count asks. */
 static inline void nn_put(float *dx, size_t i, float v, int acc)

@@ -31,6 +31,7 @@ void auris_nn_trainer_config_default(auris_nn_trainer_config *cfg)
     cfg->step_size = 100;
     cfg->gamma = 0.1f;
     cfg->loss = AURIS_NN_LOSS_CE;
+    cfg->aam_margin = 0.2f;
     cfg->max_batch = 32;
     cfg->seed = 1;
 }
@@ -90,6 +91,7 @@ auris_status auris_nn_trainer_new(auris_nn_model *m, const auris_nn_trainer_conf
     sc.max_batch = cfg->max_batch;
     sc.training = 1;
     sc.seed = cfg->seed;
+    sc.input_grad = 0;
     auris_status st = auris_nn_state_new(m, &sc, &t->s, err);
     size_t nt = m->n_tensors ? m->n_tensors : 1;
     if (!st) {
@@ -167,11 +169,18 @@ auris_status auris_nn_trainer_apply(auris_nn_trainer *t, auris_error *err)
     return AURIS_OK;
 }
 
+/* The logit scale of the model's cosine head (AAM softmax), 1 without one. */
+static float aam_scale(const auris_nn_model *m)
+{
+    const nn_layer *last = &m->layers[m->n_layers - 1];
+    return last->cfg.type == AURIS_NN_COSINE ? last->cfg.scale : 1.0f;
+}
+
 auris_status auris_nn_trainer_step(auris_nn_trainer *t, const float *input, const int *labels,
                                    const float *targets, int batch, float *loss, auris_error *err)
 {
     int classes = (int)auris_nn_model_output_size(t->m);
-    if (t->cfg.loss == AURIS_NN_LOSS_CE) {
+    if (t->cfg.loss == AURIS_NN_LOSS_CE || t->cfg.loss == AURIS_NN_LOSS_AAM) {
         if (!labels)
             return auris_fail(err, AURIS_EINVAL, "cross-entropy needs labels");
         for (int i = 0; i < batch; i++)
@@ -188,6 +197,9 @@ auris_status auris_nn_trainer_step(auris_nn_trainer *t, const float *input, cons
     if (t->cfg.loss == AURIS_NN_LOSS_CE)
         l = auris_nn_loss_cross_entropy(logits, labels, batch, classes, t->cfg.label_smoothing,
                                         t->dlogits);
+    else if (t->cfg.loss == AURIS_NN_LOSS_AAM)
+        l = auris_nn_loss_aam(logits, labels, batch, classes, aam_scale(t->m), t->cfg.aam_margin,
+                              t->dlogits);
     else if (t->cfg.loss == AURIS_NN_LOSS_BCE)
         l = auris_nn_loss_bce(logits, targets, batch, classes, t->dlogits);
     else

@@ -18,7 +18,7 @@ struct auris_nn_state {
     float *dinput;
     float **pgrad;        /* per model tensor; NULL for buffers */
     void **ls;
-    nn_fusion *fuse;      /* inference: per layer, fused groups (fuse[i].last > i) */
+    nn_fusion *fuse;      /* per layer, fused groups (fuse[i].last > i) */
     unsigned char *skip;  /* layers folded into an earlier one */
     int batch;
     uint64_t rng;
@@ -32,6 +32,7 @@ void auris_nn_state_config_default(auris_nn_state_config *cfg)
     cfg->max_batch = 1;
     cfg->training = 0;
     cfg->seed = 1;
+    cfg->input_grad = 1;
 }
 
 void auris_nn_state_free(auris_nn_state *s)
@@ -119,7 +120,19 @@ static auris_status plan_fusion(auris_nn_state *s, auris_error *err)
         return auris_fail(err, AURIS_ENOMEM, "out of memory");
     for (size_t i = 0; i < m->n_layers; i++) {
         s->fuse[i].last = (int)i;
-        if (m->layers[i].cfg.type != AURIS_NN_CONV2D)
+        if (s->cfg.training) {
+            /* training keeps every layer's weights live: only batch norm + activation */
+            const nn_layer *nx = sole_next(m, i);
+            if (m->layers[i].cfg.type == AURIS_NN_BATCHNORM && nx &&
+                (nx->cfg.type == AURIS_NN_RELU || nx->cfg.type == AURIS_NN_RELU6)) {
+                s->fuse[i].act = nx->cfg.type;
+                s->fuse[i].last = (int)i + 1;
+                s->skip[++i] = 1;
+                s->fuse[i].last = (int)i;
+            }
+            continue;
+        }
+        if (m->layers[i].cfg.type != AURIS_NN_CONV2D && m->layers[i].cfg.type != AURIS_NN_CONV1D)
             continue;
         size_t last = i;
         const nn_layer *nx = sole_next(m, i);
@@ -229,7 +242,7 @@ auris_status auris_nn_state_new(const auris_nn_model *m, const auris_nn_state_co
     s->out = calloc(m->n_layers, sizeof *s->out);
     s->ls = calloc(m->n_layers, sizeof *s->ls);
     auris_status st = s->out && s->ls ? AURIS_OK : auris_fail(err, AURIS_ENOMEM, "out of memory");
-    if (!st && !cfg->training)
+    if (!st)
         st = plan_fusion(s, err);
     if (!st)
         st = plan_buffers(s, mb, err);
@@ -308,18 +321,23 @@ auris_status auris_nn_backward(auris_nn_state *s, const float *doutput, auris_er
         return auris_fail(err, AURIS_EINVAL, "backward needs a training state after a forward pass");
     size_t n = m->n_layers;
     memset(s->written, 0, n + 1);
+    memcpy(s->dout[n - 1], doutput,
+           nn_shape_size(m->layers[n - 1].out_shape) * (size_t)s->batch * sizeof(float));
     for (size_t j = n; j-- > 0;) {
+        if (s->skip[j])
+            continue;
         nn_call c;
         make_call(s, j, &c);
-        size_t bytes = nn_shape_size(c.l->out_shape) * (size_t)s->batch * sizeof(float);
-        if (j == n - 1)
-            memcpy(s->dout[j], doutput, bytes);
-        else if (!s->written[j + 1])
-            memset(s->dout[j], 0, bytes);   /* an output nothing reads */
-        c.dy = s->dout[j];
+        /* a fused group takes the gradient of its last member's output */
+        size_t last = (size_t)s->fuse[j].last;
+        size_t bytes = nn_shape_size(m->layers[last].out_shape) * (size_t)s->batch * sizeof(float);
+        if (last != n - 1 && !s->written[last + 1])
+            memset(s->dout[last], 0, bytes);   /* an output nothing reads */
+        c.dy = s->dout[last];
         for (int k = 0; k < c.l->n_in; k++) {
             int src = c.l->in[k];
             c.dx[k] = src < 0 ? s->dinput : s->dout[src];
+            c.need_dx[k] = src >= 0 || s->cfg.input_grad;
             c.dx_acc[k] = s->written[src + 1];
             s->written[src + 1] = 1;
         }
@@ -334,7 +352,7 @@ auris_status auris_nn_backward(auris_nn_state *s, const float *doutput, auris_er
 
 const float *auris_nn_input_grad(const auris_nn_state *s)
 {
-    return s->dinput;
+    return s->cfg.input_grad ? s->dinput : NULL;
 }
 
 const float *auris_nn_param_grad(const auris_nn_state *s, const char *name)

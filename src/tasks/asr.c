@@ -11,6 +11,8 @@
 
 /* Speech running this long past max_segment_s without a single unvoiced frame is cut. */
 #define ASR_HARD_CUT_EXTRA_S 5.0
+/* Live mode asks the engine for its running hypothesis at most this often (audio time). */
+#define ASR_PARTIAL_INTERVAL_S 0.1
 
 static const asr_engine *const engines[] = {&asr_engine_pocketsphinx};
 
@@ -34,6 +36,7 @@ struct auris_asr_stream {
     int in_utt;
     long long utt_start_frame;
     size_t max_frames, hard_frames;
+    long long partial_every, next_partial;  /* frames */
     char *last_partial;
     size_t last_partial_cap;
     asr_words words;
@@ -175,6 +178,7 @@ auris_status auris_asr_stream_new(const auris_asr_model *model, const auris_asr_
                         (size_t)auris_vad_start_frames(s->vad);
     s->max_frames = (size_t)lround(model->cfg.max_segment_s / frame_s);
     s->hard_frames = s->max_frames + (size_t)lround(ASR_HARD_CUT_EXTRA_S / frame_s);
+    s->partial_every = lround(ASR_PARTIAL_INTERVAL_S / frame_s);
     s->frame = malloc(s->frame_len * sizeof *s->frame);
     s->preroll = malloc((s->preroll_frames + 1) * s->frame_len * sizeof *s->preroll);
     if (!s->frame || !s->preroll) {
@@ -347,8 +351,11 @@ auris_status auris_asr_stream_process(auris_asr_stream *s, const float *samples,
                 return st;
         }
     }
-    if (s->in_utt && s->model->cfg.partial_results && s->cb.on_partial)
+    if (s->in_utt && s->model->cfg.live && s->cb.on_partial &&
+        s->frames_done >= s->next_partial) {
+        s->next_partial = s->frames_done + s->partial_every;
         return report_partial(s);
+    }
     return AURIS_OK;
 }
 
@@ -367,6 +374,7 @@ auris_status auris_asr_stream_finish(auris_asr_stream *s)
         st = end_utt(s);
     auris_vad_reset(s->vad);
     s->frames_done = 0;
+    s->next_partial = 0;
     s->preroll_count = 0;
     s->in_utt = 0;
     return st;

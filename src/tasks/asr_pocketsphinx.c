@@ -20,6 +20,7 @@
 typedef struct ps_model {
     char *acoustic_dir, *dict_path, *lm_path, *grammar_path, *keyphrase, *kws_path;
     char *extra_words;
+    int live;
     char *options;       /* engine_options, split in place into option_argv */
     char **option_argv;
     int option_argc;
@@ -51,6 +52,7 @@ static void ps_log(void *user, err_lvl_t level, const char *fmt, ...)
         msg[--len] = '\0';
     if (level >= ERR_ERROR)
         snprintf(ps_last_error, sizeof ps_last_error, "%s", msg);
+    auris_log(level >= ERR_ERROR ? AURIS_LOG_WARN : AURIS_LOG_DEBUG, "pocketsphinx: %s", msg);
 }
 
 static char *dup_or_null(const char *s)
@@ -155,6 +157,7 @@ static auris_status ps_model_new(const auris_asr_config *cfg, void **out, auris_
     pm->keyphrase = dup_or_null(cfg->keyphrase);
     pm->kws_path = dup_or_null(cfg->kws_path);
     pm->extra_words = dup_or_null(cfg->extra_words);
+    pm->live = cfg->live;
     snprintf(pm->kws_threshold, sizeof pm->kws_threshold, "%g",
              cfg->kws_threshold > 0 ? cfg->kws_threshold : PS_DEFAULT_KWS_THRESHOLD);
     if (!pm->acoustic_dir || !pm->dict_path || (!modes && !pm->lm_path) ||
@@ -203,6 +206,38 @@ static auris_status add_extra_words(ps_decoder_t *ps, const char *spec, auris_er
     return st;
 }
 
+/* PocketSphinx silently never detects a phrase with a word it cannot pronounce: say so. */
+static auris_status check_phrase(ps_decoder_t *ps, const char *phrase, const char *where,
+                                 auris_error *err)
+{
+    char words[1024];
+    snprintf(words, sizeof words, "%s", phrase);
+    words[strcspn(words, "/\r\n")] = '\0';
+    char *save = NULL;
+    for (char *w = strtok_r(words, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+        char *phones = ps_lookup_word(ps, w);
+        if (!phones)
+            return auris_fail(err, AURIS_EMODEL,
+                              "%s: '%s' is not in the pronunciation dictionary (add it with "
+                              "its phones, e.g. --add-word '%s PH ON ES')", where, w, w);
+        free(phones);
+    }
+    return AURIS_OK;
+}
+
+static auris_status check_kws_file(ps_decoder_t *ps, const char *path, auris_error *err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return auris_fail(err, AURIS_EMODEL, "%s: cannot open the keyword list", path);
+    char line[1024];
+    auris_status st = AURIS_OK;
+    while (!st && fgets(line, sizeof line, f))
+        st = check_phrase(ps, line, path, err);
+    fclose(f);
+    return st;
+}
+
 static auris_status set_search(ps_dec *d, auris_error *err)
 {
     const ps_model *pm = d->model;
@@ -213,10 +248,16 @@ static auris_status set_search(ps_dec *d, auris_error *err)
         what = "JSGF grammar";
         path = pm->grammar_path;
     } else if (pm->keyphrase) {
+        auris_status st = check_phrase(d->ps, pm->keyphrase, "keyphrase", err);
+        if (st)
+            return st;
         rc = ps_set_keyphrase(d->ps, PS_SEARCH, pm->keyphrase);
         what = "keyphrase";
         path = pm->keyphrase;
     } else if (pm->kws_path) {
+        auris_status st = check_kws_file(d->ps, pm->kws_path, err);
+        if (st)
+            return st;
         rc = ps_set_kws(d->ps, PS_SEARCH, pm->kws_path);
         what = "keyword list";
         path = pm->kws_path;
@@ -259,12 +300,14 @@ static auris_status ps_decoder_new_(const void *model, void **out, auris_error *
     err_set_callback(ps_log, NULL);
     ps_last_error[0] = '\0';
     /* Our VAD chooses what is decoded, so PocketSphinx must not drop frames itself: its
-     * silence removal would shift every word time. */
-    /* -maxhmmpf 3000 (PocketSphinx: 30000) bounds the active HMMs per frame: a third less
-     * CPU for the same word error rate on bench/asr's sets. */
+     * silence removal would shift every word time. -maxhmmpf 5000 (PocketSphinx: 30000) bounds the active HMMs per frame: a third less
+     * CPU for the same word error rate on bench/asr's sets. Live, the second (flat
+     * lexicon) pass is skipped: it runs over the whole segment once the pause is heard,
+     * which would delay the final text. */
     char *base_argv[] = {"-hmm", pm->acoustic_dir, "-dict", pm->dict_path,
                          "-kws_threshold", (char *)pm->kws_threshold, "-remove_silence", "no",
-                         "-samprate", "16000", "-maxhmmpf", "3000"};
+                         "-samprate", "16000", "-maxhmmpf", "5000",
+                         "-fwdflat", pm->live ? "no" : "yes"};
     enum { N_BASE = sizeof base_argv / sizeof base_argv[0] };
     char **argv = malloc((N_BASE + (size_t)pm->option_argc) * sizeof *argv);
     if (!argv)

@@ -62,6 +62,8 @@ static void test_silence(void)
     free(x);
 }
 
+/* Tone bursts at 1-2 s and 3-3.5 s. Noise above min_energy_dbfs from the start may open
+ * one region while the floor is learned: it must close before the first burst. */
 static void check_bursts(double noise_amp)
 {
     size_t n = 6 * RATE;
@@ -69,8 +71,14 @@ static void check_bursts(double noise_amp)
     noise(x, n, noise_amp);
     tone(x, 1.0, 2.0, 0.1);
     tone(x, 3.0, 3.5, 0.1);
-    region r[4];
-    int k = run_vad(x, n, r, 4);
+    region all[4];
+    int k = run_vad(x, n, all, 4);
+    region *r = all;
+    if (k == 3 && noise_amp > 0 && all[0].end_s < 1.0) {
+        r++;
+        k--;
+    }
+
     CHECK_MSG(k == 2, "noise %g: %d regions", noise_amp, k);
     if (k == 2) {
         /* Entered start_s (0.05) after the onset, left hangover_s (0.25) after the end. */

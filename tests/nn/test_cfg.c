@@ -91,6 +91,24 @@ int main(void)
     expect_bad("[net]\n[dropout]\np=1.5\n", "dropout");
     expect_bad("[net]\n[reshape]\nshape=2,2,2\n", "reshape");
 
+    /* token indices outside the vocabulary (or not whole) are refused, not read wild */
+    auris_nn_model *e = tu_model("[net]\nchannels=1\nheight=1\nwidth=3\n[embedding]\ntokens=5\noutputs=2\n");
+    CHECK(e != NULL);
+    if (e) {
+        auris_nn_state_config sc;
+        auris_nn_state_config_default(&sc);
+        auris_nn_state *s = NULL;
+        const float *y;
+        CHECK_OK(auris_nn_state_new(e, &sc, &s, &err));
+        float good[3] = {0, 4, 2}, big[3] = {0, 5, 1}, frac[3] = {0.5f, 1, 1}, neg[3] = {-1, 0, 0};
+        CHECK_OK(auris_nn_forward(s, good, 1, &y, &err));
+        CHECK(auris_nn_forward(s, big, 1, &y, &err) == AURIS_EINVAL && strstr(err.message, "token 5"));
+        CHECK(auris_nn_forward(s, frac, 1, &y, &err) == AURIS_EINVAL);
+        CHECK(auris_nn_forward(s, neg, 1, &y, &err) == AURIS_EINVAL);
+        auris_nn_state_free(s);
+        auris_nn_model_free(e);
+    }
+
     /* every prefix of a valid text parses or fails cleanly */
     size_t n = strlen(CNN);
     for (size_t len = 0; len <= n; len++) {

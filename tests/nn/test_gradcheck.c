@@ -123,5 +123,14 @@ int main(void)
     gradcheck("dropout-p0", NET "[dropout]\np=0\n[dense]\noutputs=3\n", 0);
     gradcheck("small-cnn", NET "[conv2d]\nfilters=4\nsize=3\npad=1\n[batchnorm]\n[silu]\n[maxpool]\n"
               "[conv2d]\nfilters=4\nsize=3\npad=same\ngroups=4\n[globalavgpool]\n[dense]\noutputs=3\n", 1);
+#define SEQ "[net]\nchannels=5\nheight=1\nwidth=9\n"
+    gradcheck("conv1d", SEQ "[conv1d]\nfilters=3\nsize=3\npad=same\ndilation=2\n", 0);
+    gradcheck("conv1d-groups", SEQ "[conv1d]\nfilters=5\nsize=4\nstride=2\npad=1\ngroups=5\n", 0);
+    gradcheck("layernorm", SEQ "[layernorm]\n", 0);
+    gradcheck("layernorm-vec", NET "[flatten]\n[layernorm]\n", 0);
+    gradcheck("lstm", SEQ "[lstm]\noutputs=4\n", 0);
+    gradcheck("gru", SEQ "[gru]\noutputs=4\n", 0);
+    gradcheck("attention", "[net]\nchannels=6\nheight=1\nwidth=5\n[posenc]\n[attention]\nheads=3\n", 0);
+    gradcheck("cosine", NET "[globalavgpool]\n[cosine]\noutputs=5\nscale=4\n", 0);
     return test_finish("nn/gradcheck");
 }

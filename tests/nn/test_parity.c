@@ -167,13 +167,68 @@ static void optim_case(const char *name)
     auris_nn_tensor_set_free(set);
 }
 
+static void losses_case(void)
+{
+    auris_nn_tensor_set *set = load("losses");
+    CHECK(set != NULL);
+    if (!set)
+        return;
+    const auris_nn_tensor *x = auris_nn_tensor_set_get(set, "logits");
+    const auris_nn_tensor *lab = auris_nn_tensor_set_get(set, "labels");
+    const float *targets = auris_nn_tensor_set_get(set, "targets")->data;
+    int n = (int)x->dims[0], k = (int)x->dims[1];
+    int labels[16];
+    for (int i = 0; i < n; i++)
+        labels[i] = (int)((const int64_t *)lab->data)[i];
+    static const char *const names[] = {"ce", "ce_smooth", "bce", "mse"};
+    float grad[256];
+    for (int j = 0; j < 4; j++) {
+        float loss = j == 0 ? auris_nn_loss_cross_entropy(x->data, labels, n, k, 0.0f, grad)
+                   : j == 1 ? auris_nn_loss_cross_entropy(x->data, labels, n, k, 0.2f, grad)
+                   : j == 2 ? auris_nn_loss_bce(x->data, targets, n, k, grad)
+                            : auris_nn_loss_mse(x->data, targets, n, k, grad);
+        char key[32];
+        snprintf(key, sizeof key, "loss.%s", names[j]);
+        float ref = *(const float *)auris_nn_tensor_set_get(set, key)->data;
+        CHECK_MSG(fabsf(loss - ref) <= TOL * fabsf(ref), "%s: loss %g vs %g", names[j], (double)loss, (double)ref);
+        snprintf(key, sizeof key, "grad.%s", names[j]);
+        compare(names[j], key, grad, auris_nn_tensor_set_get(set, key));
+    }
+    auris_nn_tensor_set_free(set);
+}
+
+/* AAM softmax: loss and gradient w.r.t. the cosine logits against PyTorch's ArcFace. */
+static void aam_case(void)
+{
+    auris_nn_tensor_set *set = load("aam");
+    CHECK(set != NULL);
+    if (!set)
+        return;
+    const auris_nn_tensor *x = auris_nn_tensor_set_get(set, "logits");
+    int n = (int)x->dims[0], k = (int)x->dims[1], labels[16];
+    for (int i = 0; i < n; i++)
+        labels[i] = (int)((const int64_t *)auris_nn_tensor_set_get(set, "labels")->data)[i];
+    float grad[256];
+    float loss = auris_nn_loss_aam(x->data, labels, n, k, strtof(auris_nn_tensor_set_meta(set, "scale"), NULL),
+                                   strtof(auris_nn_tensor_set_meta(set, "margin"), NULL), grad);
+    float ref = *(const float *)auris_nn_tensor_set_get(set, "loss")->data;
+    CHECK_MSG(fabsf(loss - ref) <= TOL * fabsf(ref), "aam: loss %g vs %g", (double)loss, (double)ref);
+    compare("aam", "grad", grad, auris_nn_tensor_set_get(set, "grad"));
+    auris_nn_tensor_set_free(set);
+}
+
 int main(void)
 {
+    losses_case();
+    aam_case();
     static const char *const cases[] = {
         "conv", "conv_stride_pad", "conv_dilated_same", "conv_rect_same", "conv_groups",
         "conv_depthwise", "dense", "batchnorm_train", "batchnorm_eval", "relu", "relu6",
         "sigmoid", "tanh", "gelu", "silu", "softmax", "logsoftmax", "maxpool", "avgpool",
-        "globalavgpool", "globalmaxpool", "concat_add", "small_cnn_train", "small_cnn_eval"};
+        "globalavgpool", "globalmaxpool", "concat_add", "small_cnn_train", "small_cnn_eval",
+        "conv1d", "conv1d_stride_groups", "layernorm_seq", "layernorm_vec", "seq_model",
+        "lstm", "gru", "rnn_model", "attention", "transformer_block",
+        "cosine", "embedding"};
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
         layer_case(cases[i]);
     optim_case("optim_adamw");

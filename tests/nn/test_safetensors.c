@@ -132,6 +132,15 @@ static void model_round_trip(void)
     CHECK(strstr(err.message, "w.safetensors: tensor 'fc.bias' missing") != NULL);
     auris_nn_tensor_set_free(partial);
 
+    /* a tensor of the right size but the wrong shape (transposed dense weight) */
+    auris_nn_tensor *wt = NULL;
+    CHECK_OK(auris_nn_tensor_new("fc.weight", AURIS_NN_F32, 2, (int64_t[]){4, 3}, &wt, &err));
+    CHECK_OK(auris_nn_tensor_set_add(set, wt, &err));
+    CHECK(auris_nn_model_set_weights(m, set, "t.safetensors", &err) == AURIS_EMODEL);
+    CHECK_MSG(strstr(err.message, "t.safetensors: tensor 'fc.weight' has shape [4, 3], the model needs [3, 4]"),
+              "%s", err.message);
+    auris_nn_tensor_free(wt);
+
     /* every truncation of a real model file is refused without a crash */
     FILE *f = fopen(path, "rb");
     unsigned char *bytes = malloc(1 << 16);
