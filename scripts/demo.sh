@@ -49,6 +49,19 @@ say auris spectrogram mix.wav --raw --cmap gray -o mix-raw.png
 say "cat mix.wav | auris info -"
 "$auris" info - < mix.wav
 
+# Speech to text needs real speech: the en-us model recognises espeak-ng's voice poorly, so
+# this step uses a LibriVox recording from Debian's pocketsphinx-testdata (installed by
+# scripts/setup-deps.sh), mixed with the demo's noise at 16 kHz.
+librivox=/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0880.wav
+if [ -f "$librivox" ]; then
+  sox -n -r 16000 -c 1 noise16.wav synth "$(soxi -D "$librivox")" pinknoise vol 0.01
+  sox -m "$librivox" noise16.wav -b 16 speech-noisy.wav
+  say auris transcribe speech-noisy.wav --format srt
+  "$auris" transcribe speech-noisy.wav --format srt
+  say "auris transcribe speech-noisy.wav --keyphrase 'young man'"
+  "$auris" transcribe speech-noisy.wav --keyphrase "young man"
+fi
+
 echo
 echo "demo outputs in $out:"
 ls -l "$out" | tail -n +2

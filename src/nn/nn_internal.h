@@ -6,13 +6,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The element-wise loops of the layers are memory-bound and must vectorise; GCC's -O2 cost
- * model ("very cheap") refuses any loop that needs a remainder or an aliasing check, which
- * is every one of them. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE__)
-#pragma GCC optimize("tree-vectorize", "vect-cost-model=dynamic")
-#endif
-
 #include "auris/nn.h"
 #include "core/error.h"
 
