@@ -72,3 +72,13 @@ const char *auris_version(void)
 {
     return AURIS_VERSION_STRING;
 }
+
+int auris_name_index(const char *const *names, int n, const char *name)
+{
+    if (!name)
+        return -1;
+    for (int i = 0; i < n; i++)
+        if (strcmp(name, names[i]) == 0)
+            return i;
+    return -1;
+}

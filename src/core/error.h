@@ -19,4 +19,8 @@ void auris_error_copy(auris_error *dst, const auris_error *src);
 
 void auris_log(auris_log_level level, const char *fmt, ...) AURIS_PRINTF(2, 3);
 
+/* The index of name in names[0..n), or -1 (also for NULL): how option names such as
+ * "hann" or "viridis" become enum values. */
+int auris_name_index(const char *const *names, int n, const char *name);
+
 #endif

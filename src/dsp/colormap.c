@@ -4,18 +4,15 @@
 #include <string.h>
 
 #include "auris/image.h"
+#include "core/error.h"
 #include "dsp/colormap_tables.h"
 
 static const char *const colormap_names[] = {"viridis", "magma", "gray", "jet"};
 
 int auris_colormap_from_name(const char *name)
 {
-    if (!name)
-        return -1;
-    for (int i = 0; i < (int)(sizeof colormap_names / sizeof colormap_names[0]); i++)
-        if (!strcmp(name, colormap_names[i]))
-            return i;
-    return -1;
+    return auris_name_index(colormap_names,
+                            (int)(sizeof colormap_names / sizeof colormap_names[0]), name);
 }
 
 static unsigned char to_byte(float v)

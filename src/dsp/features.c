@@ -45,12 +45,7 @@ void auris_features_config_default(auris_features_config *cfg, auris_feature_typ
 int auris_feature_type_from_name(const char *name)
 {
     static const char *const names[] = {"stft", "mel", "logmel", "mfcc"};
-    if (!name)
-        return -1;
-    for (int i = 0; i < (int)(sizeof names / sizeof names[0]); i++)
-        if (strcmp(name, names[i]) == 0)
-            return i;
-    return -1;
+    return auris_name_index(names, 4, name);
 }
 
 static auris_status check_db(const auris_db_config *db, auris_error *err)

@@ -39,12 +39,7 @@ void auris_spectrogram_config_default(auris_spectrogram_config *cfg)
 int auris_freq_scale_from_name(const char *name)
 {
     static const char *const names[] = {"linear", "log", "mel"};
-    if (!name)
-        return -1;
-    for (int i = 0; i < 3; i++)
-        if (!strcmp(name, names[i]))
-            return i;
-    return -1;
+    return auris_name_index(names, 3, name);
 }
 
 /* ---- What to compute, resolved from the configuration and the input ---- */

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/error.h"
 #include "dsp/dsp_math.h"
 
 static double periodic_cos(int i, int n)
@@ -39,10 +40,5 @@ void auris_window_fill(auris_window_type type, int n, float *w)
 int auris_window_from_name(const char *name)
 {
     static const char *const names[] = {"hann", "hamming", "povey", "rect"};
-    if (!name)
-        return -1;
-    for (int i = 0; i < (int)(sizeof names / sizeof names[0]); i++)
-        if (strcmp(name, names[i]) == 0)
-            return i;
-    return -1;
+    return auris_name_index(names, 4, name);
 }

@@ -19,10 +19,7 @@ const char *auris_nn_layer_type_name(auris_nn_layer_type type)
 
 int auris_nn_layer_type_from_name(const char *name)
 {
-    for (int i = 0; i < AURIS_NN_LAYER_TYPE_COUNT; i++)
-        if (strcmp(name, type_names[i]) == 0)
-            return i;
-    return -1;
+    return auris_name_index(type_names, AURIS_NN_LAYER_TYPE_COUNT, name);
 }
 
 const nn_layer_ops *nn_layer_ops_for(auris_nn_layer_type type)
