@@ -29,6 +29,7 @@
 
 #include <stddef.h>
 #include "auris/status.h"
+#include "auris/audio.h"
 #include "auris/vad.h"
 
 #ifdef __cplusplus
@@ -110,6 +111,13 @@ auris_status auris_asr_stream_process(auris_asr_stream *s, const float *samples,
 /* Ends the input: decodes and reports the last segment. The stream is then ready for a
  * new input whose times start again at 0. */
 auris_status auris_asr_stream_finish(auris_asr_stream *s);
+
+/* Feeds src to its end through s, chunk_frames samples at a time (small chunks let a live
+ * source's pauses be seen as soon as they are heard), then finishes the stream. src must
+ * give mono audio at the model's rate. *audio_s (when not NULL) gets the seconds fed. On
+ * failure err holds the source's or the stream's message. */
+auris_status auris_asr_stream_run(auris_asr_stream *s, auris_source *src, size_t chunk_frames,
+                                  double *audio_s, auris_error *err);
 
 /* Seconds of audio taken since the start of the current input. */
 double auris_asr_stream_time(const auris_asr_stream *s);

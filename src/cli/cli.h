@@ -4,6 +4,7 @@
 #define AURIS_CLI_H
 
 #include <stdio.h>
+#include <time.h>
 #include "auris/auris.h"
 
 enum { CLI_OK = 0, CLI_USAGE = 1, CLI_INPUT = 2 };
@@ -50,6 +51,9 @@ void cli_json_string(FILE *f, const char *s);
 /* Handles an option returned by getopt_long if it is one of the audio options: returns 1
  * when handled, 0 when opt is not an audio option, -1 on a bad value (message printed). */
 int cli_audio_option(const char *cmd, int opt, const char *arg, auris_source_config *cfg);
+
+/* Seconds on clock id (CLOCK_MONOTONIC for wall time, CLOCK_PROCESS_CPUTIME_ID for CPU). */
+double cli_seconds(clockid_t id);
 
 /* 1 when f is a terminal (progress bars only then). */
 int cli_isatty(FILE *f);

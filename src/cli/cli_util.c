@@ -70,6 +70,13 @@ void cli_json_string(FILE *f, const char *s)
     fputc('"', f);
 }
 
+double cli_seconds(clockid_t id)
+{
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
 int cli_isatty(FILE *f)
 {
     return isatty(fileno(f));

@@ -71,54 +71,32 @@ static void on_segment(const auris_asr_segment *seg, void *user)
     h->len += n;
 }
 
-static double clock_s(clockid_t id)
-{
-    struct timespec ts;
-    clock_gettime(id, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* Decodes one file; adds its duration and decoding time. */
 static int transcribe_file(const char *path, auris_asr_stream *s, hyp_buf *h, double *audio_s,
                            double *decode_s, double *cpu_s)
 {
-    static float buf[16000];
     auris_source_config scfg;
     auris_source_config_default(&scfg);
     scfg.sample_rate_hz = 16000;
     auris_error err = {0};
     auris_source *src = NULL;
-    double t0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+    double t0 = cli_seconds(CLOCK_MONOTONIC), c0 = cli_seconds(CLOCK_PROCESS_CPUTIME_ID);
     if (auris_source_open(path, &scfg, &src, &err))
         return cli_fail("eval", &err);
     h->len = 0;
     if (h->text)
         h->text[0] = '\0';
-    size_t total = 0, got = 0;
+    double seconds = 0;
     int rc = CLI_OK;
-    while (rc == CLI_OK) {
-        if (auris_source_read(src, buf, sizeof buf / sizeof buf[0], &got)) {
-            cli_error("eval", "%s", auris_source_error(src));
-            rc = CLI_INPUT;
-        } else if (!got) {
-            break;
-        } else if (auris_asr_stream_process(s, buf, got)) {
-            cli_error("eval", "%s", auris_asr_stream_error(s));
-            rc = CLI_INPUT;
-        }
-        total += got;
-    }
-    if (rc == CLI_OK && auris_asr_stream_finish(s)) {
-        cli_error("eval", "%s", auris_asr_stream_error(s));
-        rc = CLI_INPUT;
-    }
+    if (auris_asr_stream_run(s, src, 16000, &seconds, &err) != AURIS_OK)
+        rc = cli_fail("eval", &err);
     if (rc == CLI_OK && h->failed) {
         cli_error("eval", "out of memory");
         rc = CLI_INPUT;
     }
-    *decode_s += clock_s(CLOCK_MONOTONIC) - t0;
-    *cpu_s += clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
-    *audio_s += (double)total / auris_source_sample_rate(src);
+    *decode_s += cli_seconds(CLOCK_MONOTONIC) - t0;
+    *cpu_s += cli_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0;
+    *audio_s += seconds;
     auris_source_free(src);
     return rc;
 }

@@ -246,38 +246,13 @@ static int parse_format(const char *s)
     return -1;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* Feeds the whole input to the stream; returns CLI_OK or CLI_INPUT (message printed). */
 static int decode(auris_source *src, auris_asr_stream *s, int live, double *audio_s)
 {
     /* Live input is taken in 20 ms pieces so a pause is seen as soon as it is heard. */
-    static float buf[16000];
-    size_t chunk = live ? 320 : sizeof buf / sizeof buf[0];
-    for (;;) {
-        size_t got = 0;
-        auris_status st = auris_source_read(src, buf, chunk, &got);
-        if (st) {
-            cli_error("transcribe", "%s", auris_source_error(src));
-            return CLI_INPUT;
-        }
-        if (!got)
-            break;
-        *audio_s += (double)got / auris_source_sample_rate(src);
-        if (auris_asr_stream_process(s, buf, got)) {
-            cli_error("transcribe", "%s", auris_asr_stream_error(s));
-            return CLI_INPUT;
-        }
-    }
-    if (auris_asr_stream_finish(s)) {
-        cli_error("transcribe", "%s", auris_asr_stream_error(s));
-        return CLI_INPUT;
-    }
+    auris_error err = {0};
+    if (auris_asr_stream_run(s, src, live ? 320 : 16000, audio_s, &err) != AURIS_OK)
+        return cli_fail("transcribe", &err);
     return CLI_OK;
 }
 
@@ -393,7 +368,7 @@ static int run(const char *path, const auris_asr_config *cfg, const auris_source
     auris_asr_model *model = NULL;
     auris_asr_stream *stream = NULL;
     auris_source *src = NULL;
-    double t0 = now_s();
+    double t0 = cli_seconds(CLOCK_MONOTONIC);
     if (auris_asr_model_new(cfg, &model, &err))
         return cli_fail("transcribe", &err);
     /* Spotting reports each detection once, with its time, at the pause that follows. */
@@ -411,11 +386,11 @@ static int run(const char *path, const auris_asr_config *cfg, const auris_source
         if (o->stream)
             fflush(stdout);
     }
-    double t1 = now_s();
+    double t1 = cli_seconds(CLOCK_MONOTONIC);
     double audio_s = 0;
     rc = decode(src, stream, o->stream || !strcmp(path, "-"), &audio_s);
     if (verbose) {
-        double t2 = now_s();
+        double t2 = cli_seconds(CLOCK_MONOTONIC);
         fprintf(stderr, "auris transcribe: model %.2f s, %.2f s of audio decoded in %.2f s "
                         "(real-time factor %.3f)\n", t1 - t0, audio_s, t2 - t1,
                 audio_s > 0 ? (t2 - t1) / audio_s : 0.0);

@@ -121,3 +121,44 @@ void nn_prim_dx_done(const nn_call *c, const nn_prim *p, int k, size_t n)
         for (size_t i = 0; i < n; i++)
             c->dx[k][i] += p->tmp[i];
 }
+
+auris_status nn_same_shape_setup(auris_nn_model *m, nn_layer *l, auris_error *err)
+{
+    memcpy(l->out_shape, l->in_shape[0], sizeof l->out_shape);
+    return AURIS_OK;
+}
+
+auris_status nn_prim_unary_forward(nn_call *c, nn_prim_build_fn build, const char *what)
+{
+    nn_prim *p;
+    auris_status st = nn_prim_get(c, build, &p);
+    if (st)
+        return st;
+    dnnl_memory_set_data_handle(p->m[NN_U_SRC], (void *)c->x[0]);
+    dnnl_memory_set_data_handle(p->m[NN_U_DST], c->y);
+    dnnl_exec_arg_t args[3] = {{DNNL_ARG_SRC, p->m[NN_U_SRC]}, {DNNL_ARG_DST, p->m[NN_U_DST]}};
+    return nn_prim_exec(c, p->fwd, p->pad_fwd, 2, args, what);
+}
+
+auris_status nn_prim_unary_backward(nn_call *c, nn_prim_build_fn build, int saved_arg,
+                                    const char *what)
+{
+    nn_prim *p;
+    auris_status st = nn_prim_get(c, build, &p);
+    if (st)
+        return st;
+    size_t n = (size_t)c->batch * nn_shape_size(c->l->out_shape);
+    float *dx = nn_prim_dx(c, p, 0, n);
+    if (!dx)
+        return auris_fail(c->err, AURIS_ENOMEM, "out of memory");
+    dnnl_memory_t saved = saved_arg == DNNL_ARG_SRC ? p->m[NN_U_SRC] : p->m[NN_U_DST];
+    dnnl_memory_set_data_handle(saved, saved_arg == DNNL_ARG_SRC ? (void *)c->x[0] : c->y);
+    dnnl_memory_set_data_handle(p->m[NN_U_DDST], (void *)c->dy);
+    dnnl_memory_set_data_handle(p->m[NN_U_DSRC], dx);
+    dnnl_exec_arg_t args[4] = {{saved_arg, saved}, {DNNL_ARG_DIFF_DST, p->m[NN_U_DDST]},
+                               {DNNL_ARG_DIFF_SRC, p->m[NN_U_DSRC]}};
+    st = nn_prim_exec(c, p->bwd, p->pad_bwd, 3, args, what);
+    if (!st)
+        nn_prim_dx_done(c, p, 0, n);
+    return st;
+}

@@ -154,6 +154,18 @@ auris_status nn_prim_exec(const nn_call *c, dnnl_primitive_t prim, dnnl_memory_t
 float *nn_prim_dx(const nn_call *c, nn_prim *p, int k, size_t n);
 void nn_prim_dx_done(const nn_call *c, const nn_prim *p, int k, size_t n);
 
+/* Layers whose output has the input's shape and that run on one oneDNN primitive
+ * (eltwise, softmax). Their build functions create the memories p->m[NN_U_SRC..NN_U_DSRC]. */
+enum { NN_U_SRC, NN_U_DST, NN_U_DDST, NN_U_DSRC };
+auris_status nn_same_shape_setup(auris_nn_model *m, nn_layer *l, auris_error *err);
+auris_status nn_prim_unary_forward(nn_call *c, nn_prim_build_fn build, const char *what);
+/* saved_arg: DNNL_ARG_SRC when the backward primitive reads the layer's input (eltwise),
+ * DNNL_ARG_DST when it reads the output (softmax). */
+auris_status nn_prim_unary_backward(nn_call *c, nn_prim_build_fn build, int saved_arg,
+                                    const char *what);
+/* dx = dy: the gradient of layers that only move or offset values (reshape, posenc). */
+auris_status nn_copy_backward(nn_call *c);
+
 /* Writes v to dx[i] or adds it, as the consumer count asks. */
 static inline void nn_put(float *dx, size_t i, float v, int acc)
 {

@@ -26,12 +26,4 @@ static auris_status pe_forward(nn_call *c)
     return AURIS_OK;
 }
 
-static auris_status pe_backward(nn_call *c)
-{
-    size_t n = (size_t)c->batch * nn_shape_size(c->l->out_shape);
-    for (size_t i = 0; i < n; i++)
-        nn_put(c->dx[0], i, c->dy[i], c->dx_acc[0]);
-    return AURIS_OK;
-}
-
-const nn_layer_ops nn_posenc_ops = {pe_setup, pe_forward, pe_backward, NULL, NULL};
+const nn_layer_ops nn_posenc_ops = {pe_setup, pe_forward, nn_copy_backward, NULL, NULL};

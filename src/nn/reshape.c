@@ -27,7 +27,7 @@ static auris_status reshape_forward(nn_call *c)
     return AURIS_OK;
 }
 
-static auris_status reshape_backward(nn_call *c)
+auris_status nn_copy_backward(nn_call *c)
 {
     size_t n = (size_t)c->batch * nn_shape_size(c->l->out_shape);
     for (size_t i = 0; i < n; i++)
@@ -35,4 +35,4 @@ static auris_status reshape_backward(nn_call *c)
     return AURIS_OK;
 }
 
-const nn_layer_ops nn_reshape_ops = {reshape_setup, reshape_forward, reshape_backward, NULL, NULL};
+const nn_layer_ops nn_reshape_ops = {reshape_setup, reshape_forward, nn_copy_backward, NULL, NULL};

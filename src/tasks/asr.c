@@ -380,6 +380,38 @@ auris_status auris_asr_stream_finish(auris_asr_stream *s)
     return st;
 }
 
+auris_status auris_asr_stream_run(auris_asr_stream *s, auris_source *src, size_t chunk_frames,
+                                  double *audio_s, auris_error *err)
+{
+    if (!s || !src || chunk_frames == 0)
+        return auris_fail(err, AURIS_EINVAL, "asr: no stream, source or chunk size");
+    float *buf = malloc(chunk_frames * sizeof *buf);
+    if (!buf)
+        return auris_fail(err, AURIS_ENOMEM, "asr: out of memory");
+    size_t total = 0, got = 0;
+    auris_status st;
+    const char *why = NULL;
+    for (;;) {
+        if ((st = auris_source_read(src, buf, chunk_frames, &got)) != AURIS_OK) {
+            why = auris_source_error(src);
+            break;
+        }
+        if (got == 0)
+            break;
+        total += got;
+        if ((st = auris_asr_stream_process(s, buf, got)) != AURIS_OK) {
+            why = auris_asr_stream_error(s);
+            break;
+        }
+    }
+    free(buf);
+    if (audio_s)
+        *audio_s = (double)total / auris_source_sample_rate(src);
+    if (st == AURIS_OK && (st = auris_asr_stream_finish(s)) != AURIS_OK)
+        why = auris_asr_stream_error(s);
+    return st == AURIS_OK ? AURIS_OK : auris_fail(err, st, "%s", why);
+}
+
 double auris_asr_stream_time(const auris_asr_stream *s)
 {
     return frames_to_s(s, s->frames_done) +
