@@ -10,5 +10,6 @@
 #include "auris/vad.h"
 #include "auris/asr.h"
 #include "auris/nn.h"
+#include "auris/tag.h"
 
 #endif

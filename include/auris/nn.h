@@ -114,7 +114,8 @@ typedef struct auris_nn_layer_config {
     int filters;          /* conv: output channels; dense: outputs; lstm/gru: hidden size */
     int size_h, size_w;   /* conv2d / pooling kernel */
     int stride_h, stride_w;
-    int pad_h, pad_w;     /* AURIS_NN_PAD_SAME: PyTorch's padding='same' (stride 1) */
+    int pad_h, pad_w;     /* AURIS_NN_PAD_SAME: output ceil(in / stride), the odd pixel of
+                             padding at the end (TensorFlow SAME; PyTorch 'same' at stride 1) */
     int dilation_h, dilation_w;
     int groups;           /* conv: groups == input channels makes it depthwise;
                              attention: heads */
@@ -169,6 +170,12 @@ auris_status auris_nn_model_load(const char *path, auris_nn_model **out, auris_e
 auris_status auris_nn_model_parse(const void *bytes, size_t size, const char *name,
                                   auris_nn_model **out, auris_error *err);
 auris_status auris_nn_model_save(const auris_nn_model *m, const char *path, auris_error *err);
+/* The same as a tensor set (weights, architecture and metadata) and back, for files that
+ * carry more tensors than the network's, such as a front end's matrices. */
+auris_status auris_nn_model_to_set(const auris_nn_model *m, auris_nn_tensor_set **out,
+                                  auris_error *err);
+auris_status auris_nn_model_from_set(const auris_nn_tensor_set *set, const char *name,
+                                    auris_nn_model **out, auris_error *err);
 auris_status auris_nn_model_set_meta(auris_nn_model *m, const char *key, const char *value,
                                      auris_error *err);
 const char *auris_nn_model_meta(const auris_nn_model *m, const char *key);
@@ -198,6 +205,9 @@ typedef struct auris_nn_state_config {
     uint64_t seed;        /* dropout generator */
     int input_grad;       /* training: compute d(loss)/d(input) too (default 1; trainers
                              turn it off, which skips the first layer's input gradient) */
+    int keep_layer;       /* inference: the layer (besides the last) whose output stays
+                             readable with auris_nn_layer_output (default -1: none; inference
+                             states reuse other layers' buffers) */
 } auris_nn_state_config;
 
 void auris_nn_state_config_default(auris_nn_state_config *cfg);
@@ -221,7 +231,8 @@ auris_status auris_nn_backward(auris_nn_state *s, const float *doutput, auris_er
 const float *auris_nn_input_grad(const auris_nn_state *s);
 /* Gradient of the parameter with this name, or NULL. */
 const float *auris_nn_param_grad(const auris_nn_state *s, const char *name);
-/* Output of layer i of the last forward pass. A layer fused into the next one (a
+/* Output of layer i of the last forward pass: any layer in training states; in inference
+ * states only the last and the configured keep_layer (other buffers are reused). A layer fused into the next one (a
  * convolution or batch norm followed by its activation) has no output of its own; read the
  * last layer of the group instead. */
 const float *auris_nn_layer_output(const auris_nn_state *s, size_t i);

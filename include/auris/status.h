@@ -23,7 +23,8 @@ typedef enum auris_status {
     AURIS_EDATA = -8,        /* non-finite (NaN/Inf) samples */
     AURIS_EMODEL = -9,       /* missing or malformed model */
     AURIS_EUNSUPPORTED = -10,/* valid input that this build cannot handle */
-    AURIS_EINTERNAL = -11    /* a library call failed unexpectedly */
+    AURIS_EINTERNAL = -11,   /* a library call failed unexpectedly */
+    AURIS_ECANCELED = -12    /* stopped by the caller (a callback or an interrupt) */
 } auris_status;
 
 #define AURIS_ERROR_MAX 512

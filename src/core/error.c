@@ -28,6 +28,7 @@ const char *auris_strerror(auris_status status)
     case AURIS_EMODEL: return "missing or malformed model";
     case AURIS_EUNSUPPORTED: return "unsupported";
     case AURIS_EINTERNAL: return "internal error";
+    case AURIS_ECANCELED: return "canceled";
     }
     return "unknown error";
 }

@@ -41,21 +41,27 @@ typedef struct conv_geom {
     int wei_ndims;
 } conv_geom;
 
-static void pad_same(int size, int dil, int *lo, int *hi)
+/* 'same' padding as TensorFlow defines it for any stride (for stride 1 it is PyTorch's):
+ * the output has ceil(in / stride) positions and the odd padding pixel goes at the end. */
+static void pad_same(int in, int size, int stride, int dil, int *lo, int *hi)
 {
-    int total = dil * (size - 1);
+    int out = (in + stride - 1) / stride;
+    int total = (out - 1) * stride + dil * (size - 1) + 1 - in;
+    if (total < 0)
+        total = 0;
     *lo = total / 2;
     *hi = total - *lo;
 }
 
-static void pads(const auris_nn_layer_config *c, int p[4])
+static void pads(const nn_layer *l, int p[4])
 {
+    const auris_nn_layer_config *c = &l->cfg;
     if (c->pad_h == AURIS_NN_PAD_SAME)
-        pad_same(c->size_h, c->dilation_h, &p[0], &p[1]);
+        pad_same(l->in_shape[0][1], c->size_h, c->stride_h, c->dilation_h, &p[0], &p[1]);
     else
         p[0] = p[1] = c->pad_h;
     if (c->pad_w == AURIS_NN_PAD_SAME)
-        pad_same(c->size_w, c->dilation_w, &p[2], &p[3]);
+        pad_same(l->in_shape[0][2], c->size_w, c->stride_w, c->dilation_w, &p[2], &p[3]);
     else
         p[2] = p[3] = c->pad_w;
 }
@@ -73,11 +79,8 @@ static auris_status conv_setup(auris_nn_model *m, nn_layer *l, auris_error *err)
     if (C % c->groups || c->filters % c->groups)
         return auris_fail(err, AURIS_EINVAL, "%s: groups %d do not divide %d inputs and %d filters",
                           c->name, c->groups, C, c->filters);
-    if ((c->pad_h == AURIS_NN_PAD_SAME && c->stride_h != 1) ||
-        (c->pad_w == AURIS_NN_PAD_SAME && c->stride_w != 1))
-        return auris_fail(err, AURIS_EINVAL, "%s: pad=same needs stride 1 (as in PyTorch)", c->name);
     int p[4];
-    pads(c, p);
+    pads(l, p);
     int eh = H + p[0] + p[1] - c->dilation_h * (c->size_h - 1) - 1;
     int ew = W + p[2] + p[3] - c->dilation_w * (c->size_w - 1) - 1;
     if (eh < 0 || ew < 0)
@@ -102,7 +105,7 @@ static void geometry(const nn_layer *l, int batch, conv_geom *g)
     const auris_nn_layer_config *c = &l->cfg;
     int G = c->groups;
     int p[4];
-    pads(c, p);
+    pads(l, p);
     int64_t src[4] = {batch, l->in_shape[0][0], l->in_shape[0][1], l->in_shape[0][2]};
     int64_t dst[4] = {batch, l->out_shape[0], l->out_shape[1], l->out_shape[2]};
     memcpy(g->src, src, sizeof src);

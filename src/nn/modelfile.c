@@ -7,9 +7,10 @@
 
 #define MODEL_FORMAT_VERSION "1"
 
-static auris_status from_set(const auris_nn_tensor_set *set, const char *name,
-                             auris_nn_model **out, auris_error *err)
+auris_status auris_nn_model_from_set(const auris_nn_tensor_set *set, const char *name,
+                                    auris_nn_model **out, auris_error *err)
 {
+    *out = NULL;
     const char *cfg = auris_nn_tensor_set_meta(set, "auris.cfg");
     if (!cfg)
         return auris_fail(err, AURIS_EMODEL, "%s: no 'auris.cfg' architecture in __metadata__", name);
@@ -42,7 +43,7 @@ auris_status auris_nn_model_parse(const void *bytes, size_t size, const char *na
     auris_status st = auris_nn_safetensors_parse(bytes, size, name, &set, err);
     if (st)
         return st;
-    st = from_set(set, name, out, err);
+    st = auris_nn_model_from_set(set, name, out, err);
     auris_nn_tensor_set_free(set);
     return st;
 }
@@ -54,12 +55,13 @@ auris_status auris_nn_model_load(const char *path, auris_nn_model **out, auris_e
     auris_status st = auris_nn_safetensors_load(path, &set, err);
     if (st)
         return st;
-    st = from_set(set, path, out, err);
+    st = auris_nn_model_from_set(set, path, out, err);
     auris_nn_tensor_set_free(set);
     return st;
 }
 
-auris_status auris_nn_model_save(const auris_nn_model *m, const char *path, auris_error *err)
+auris_status auris_nn_model_to_set(const auris_nn_model *m, auris_nn_tensor_set **out,
+                                  auris_error *err)
 {
     auris_nn_tensor_set *set;
     auris_status st = auris_nn_tensor_set_new(&set, err);
@@ -75,6 +77,18 @@ auris_status auris_nn_model_save(const auris_nn_model *m, const char *path, auri
         st = auris_nn_tensor_set_set_meta(set, m->meta_keys[i], m->meta_vals[i], err);
     for (size_t i = 0; !st && i < m->n_tensors; i++)
         st = auris_nn_tensor_set_add(set, m->tensors[i], err);
+    if (st) {
+        auris_nn_tensor_set_free(set);
+        set = NULL;
+    }
+    *out = set;
+    return st;
+}
+
+auris_status auris_nn_model_save(const auris_nn_model *m, const char *path, auris_error *err)
+{
+    auris_nn_tensor_set *set;
+    auris_status st = auris_nn_model_to_set(m, &set, err);
     if (!st)
         st = auris_nn_safetensors_save(set, path, err);
     auris_nn_tensor_set_free(set);

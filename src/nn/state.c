@@ -33,6 +33,7 @@ void auris_nn_state_config_default(auris_nn_state_config *cfg)
     cfg->training = 0;
     cfg->seed = 1;
     cfg->input_grad = 1;
+    cfg->keep_layer = -1;
 }
 
 void auris_nn_state_free(auris_nn_state *s)
@@ -170,7 +171,7 @@ static auris_status plan_buffers(auris_nn_state *s, size_t mb, auris_error *err)
         return auris_fail(err, AURIS_ENOMEM, "out of memory for network state");
     }
     for (size_t i = 0; i < n; i++) {
-        last[i] = s->cfg.training || i + 1 == n ? (int)n : (int)i;
+        last[i] = s->cfg.training || i + 1 == n || (int)i == s->cfg.keep_layer ? (int)n : (int)i;
         /* a fused group reads its inputs until its last member writes */
         int until = s->fuse ? s->fuse[i].last : (int)i;
         for (int k = 0; k < m->layers[i].n_in; k++)
