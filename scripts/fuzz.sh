@@ -22,6 +22,11 @@ if [ ! -d "$seed_npy" ] && [ -x /usr/bin/python3 ]; then
   mkdir -p "$seed_npy"
   /usr/bin/python3 -c "import numpy as np; np.save('$seed_npy/a.npy', np.arange(12, dtype=np.float32).reshape(3, 4)); np.save('$seed_npy/b.npy', np.ones(5))" || true
 fi
+seed_tflite="$build/fuzz-seeds/tflite"
+if [ ! -d "$seed_tflite" ] && [ -x /usr/bin/python3 ]; then
+  mkdir -p "$seed_tflite"
+  /usr/bin/python3 "$root/tools/make_tflite_seed.py" "$seed_tflite/small.tflite" || true
+fi
 status=0
 for target in "$build"/fuzz/fuzz_*; do
   [ -x "$target" ] || continue

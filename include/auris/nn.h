@@ -208,6 +208,11 @@ typedef struct auris_nn_state_config {
     int keep_layer;       /* inference: the layer (besides the last) whose output stays
                              readable with auris_nn_layer_output (default -1: none; inference
                              states reuse other layers' buffers) */
+    int channels_last;    /* inference: run a sequential stack of conv2d (plain or
+                             depthwise), ReLU/ReLU6/sigmoid, global average pooling and dense
+                             layers channels-last, with pointwise convolutions as one GEMM per
+                             batch (faster for MobileNet-style networks). Other models run as
+                             usual. Spatial layer outputs are then H x W x C per sample. */
 } auris_nn_state_config;
 
 void auris_nn_state_config_default(auris_nn_state_config *cfg);

@@ -2,7 +2,7 @@
  * end, computed as the graph computes it: windowed 400-sample frames zero-padded to 512,
  * products with the file's (quantized) DFT matrices, magnitude, mel product plus offset,
  * natural log. */
-#include <cblas.h>
+#include <dnnl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,8 +198,8 @@ void yamnet_log_mel(const auris_yamnet *m, yamnet_work *w, const float *samples,
             fr[k] = s[k] * m->window[k];
     }
     const int bins2 = 2 * YAMNET_BINS;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n_frames, bins2, YAMNET_FFT, 1.0f,
-                w->frames, YAMNET_FFT, m->dft, YAMNET_FFT, 0.0f, w->spectrum, bins2);
+    dnnl_sgemm('N', 'T', n_frames, bins2, YAMNET_FFT, 1.0f, w->frames, YAMNET_FFT, m->dft,
+               YAMNET_FFT, 0.0f, w->spectrum, bins2);
     for (int f = 0; f < n_frames; f++) {
         const float *re = w->spectrum + (size_t)f * bins2, *im = re + YAMNET_BINS;
         float *mag = w->magnitude + (size_t)f * YAMNET_BINS;
@@ -208,9 +208,8 @@ void yamnet_log_mel(const auris_yamnet *m, yamnet_work *w, const float *samples,
     }
     for (int f = 0; f < n_frames; f++)
         memcpy(out + (size_t)f * AURIS_YAMNET_BANDS, m->mel_bias, AURIS_YAMNET_BANDS * sizeof *out);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n_frames, AURIS_YAMNET_BANDS, YAMNET_BINS,
-                1.0f, w->magnitude, YAMNET_BINS, m->mel, YAMNET_BINS, 1.0f, out,
-                AURIS_YAMNET_BANDS);
+    dnnl_sgemm('N', 'T', n_frames, AURIS_YAMNET_BANDS, YAMNET_BINS, 1.0f, w->magnitude, YAMNET_BINS,
+               m->mel, YAMNET_BINS, 1.0f, out, AURIS_YAMNET_BANDS);
     for (size_t k = 0; k < (size_t)n_frames * AURIS_YAMNET_BANDS; k++)
         out[k] = logf(out[k]);
 }

@@ -53,7 +53,7 @@ static void pad_same(int in, int size, int stride, int dil, int *lo, int *hi)
     *hi = total - *lo;
 }
 
-static void pads(const nn_layer *l, int p[4])
+void nn_conv_pads(const nn_layer *l, int p[4])
 {
     const auris_nn_layer_config *c = &l->cfg;
     if (c->pad_h == AURIS_NN_PAD_SAME)
@@ -80,7 +80,7 @@ static auris_status conv_setup(auris_nn_model *m, nn_layer *l, auris_error *err)
         return auris_fail(err, AURIS_EINVAL, "%s: groups %d do not divide %d inputs and %d filters",
                           c->name, c->groups, C, c->filters);
     int p[4];
-    pads(l, p);
+    nn_conv_pads(l, p);
     int eh = H + p[0] + p[1] - c->dilation_h * (c->size_h - 1) - 1;
     int ew = W + p[2] + p[3] - c->dilation_w * (c->size_w - 1) - 1;
     if (eh < 0 || ew < 0)
@@ -105,7 +105,7 @@ static void geometry(const nn_layer *l, int batch, conv_geom *g)
     const auris_nn_layer_config *c = &l->cfg;
     int G = c->groups;
     int p[4];
-    pads(l, p);
+    nn_conv_pads(l, p);
     int64_t src[4] = {batch, l->in_shape[0][0], l->in_shape[0][1], l->in_shape[0][2]};
     int64_t dst[4] = {batch, l->out_shape[0], l->out_shape[1], l->out_shape[2]};
     memcpy(g->src, src, sizeof src);

@@ -191,4 +191,15 @@ int nn_tensor_set_meta_at(const auris_nn_tensor_set *s, size_t i, const char **k
 float *nn_state_param_grad_at(auris_nn_state *s, size_t tensor_index);
 auris_status nn_state_update_running_stats(auris_nn_state *s, auris_nn_model *m);
 
+/* Padding (top, bottom, left, right) of a conv2d / conv1d layer for its input. */
+void nn_conv_pads(const nn_layer *l, int p[4]);
+
+/* Channels-last inference for sequential conv stacks (channels_last.c). nn_cl_new returns
+ * AURIS_EUNSUPPORTED for a model it cannot run, so the caller falls back. */
+typedef struct nn_cl nn_cl;
+auris_status nn_cl_new(const auris_nn_model *m, int max_batch, int keep_layer, nn_cl **out);
+void nn_cl_free(nn_cl *cl);
+const float *nn_cl_forward(nn_cl *cl, const auris_nn_model *m, const float *input, int batch);
+const float *nn_cl_layer_output(const nn_cl *cl, size_t i);
+
 #endif

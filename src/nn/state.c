@@ -24,6 +24,7 @@ struct auris_nn_state {
     uint64_t rng;
     dnnl_engine_t engine;
     dnnl_stream_t stream;
+    nn_cl *cl;            /* channels-last inference, when asked for and possible */
     auris_error err;
 };
 
@@ -34,12 +35,14 @@ void auris_nn_state_config_default(auris_nn_state_config *cfg)
     cfg->seed = 1;
     cfg->input_grad = 1;
     cfg->keep_layer = -1;
+    cfg->channels_last = 0;
 }
 
 void auris_nn_state_free(auris_nn_state *s)
 {
     if (!s)
         return;
+    nn_cl_free(s->cl);
     const auris_nn_model *m = s->m;
     for (size_t i = 0; s->ls && i < m->n_layers; i++)
         if (s->ls[i] && m->layers[i].ops->state_free)
@@ -240,6 +243,17 @@ auris_status auris_nn_state_new(const auris_nn_model *m, const auris_nn_state_co
     s->cfg = *cfg;
     s->rng = cfg->seed;
     size_t mb = (size_t)cfg->max_batch;
+    if (cfg->channels_last && !cfg->training) {
+        auris_status cs = nn_cl_new(m, cfg->max_batch, cfg->keep_layer, &s->cl);
+        if (cs == AURIS_ENOMEM) {
+            free(s);
+            return auris_fail(err, AURIS_ENOMEM, "out of memory");
+        }
+        if (!cs) {
+            *out = s;
+            return AURIS_OK;
+        }
+    }
     s->out = calloc(m->n_layers, sizeof *s->out);
     s->ls = calloc(m->n_layers, sizeof *s->ls);
     auris_status st = s->out && s->ls ? AURIS_OK : auris_fail(err, AURIS_ENOMEM, "out of memory");
@@ -294,6 +308,12 @@ auris_status auris_nn_forward(auris_nn_state *s, const float *input, int batch,
     if (batch < 1 || batch > s->cfg.max_batch)
         return auris_fail(err, AURIS_EINVAL, "batch %d outside 1..%d", batch, s->cfg.max_batch);
     s->batch = batch;
+    if (s->cl) {
+        const float *y = nn_cl_forward(s->cl, s->m, input, batch);
+        if (output)
+            *output = y;
+        return AURIS_OK;
+    }
     if (s->input)
         memcpy(s->input, input, auris_nn_model_input_size(s->m) * (size_t)batch * sizeof(float));
     for (size_t i = 0; i < s->m->n_layers; i++) {
@@ -366,6 +386,8 @@ const float *auris_nn_param_grad(const auris_nn_state *s, const char *name)
 
 const float *auris_nn_layer_output(const auris_nn_state *s, size_t i)
 {
+    if (s->cl)
+        return nn_cl_layer_output(s->cl, i);
     return i < s->m->n_layers ? s->out[i] : NULL;
 }
 

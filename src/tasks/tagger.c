@@ -70,6 +70,7 @@ auris_status auris_tagger_new(const auris_yamnet *m, const auris_tagger_config *
     sc.max_batch = cfg->max_batch;
     sc.training = 0;
     sc.keep_layer = (int)m->embedding_layer;
+    sc.channels_last = 1;
     auris_status st = t->frames && t->blocks && t->batch
                           ? yamnet_work_init(&t->work, CHUNK_FRAMES, err)
                           : auris_fail(err, AURIS_ENOMEM, "tagger: out of memory");
