@@ -7,7 +7,7 @@ packages=(
   # build
   build-essential cmake pkg-config clang libclang-rt-14-dev
   # audio, DSP, pictures, JSON, HTTP, downloads
-  libsndfile1-dev libsoxr-dev libfftw3-dev libcairo2-dev libcjson-dev libcurl4-openssl-dev
+  libsndfile1-dev libsoxr-dev libfftw3-dev libcairo2-dev libcjson-dev libcurl4-openssl-dev libssl-dev
   libmicrohttpd-dev
   # neural networks
   libdnnl-dev libopenblas-dev

@@ -13,8 +13,8 @@ threads=${2:-2}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -I"$root/include" "$here/bench_nn.c" "$build/libauris.a" \
-   $(pkg-config --libs sndfile soxr fftw3f cairo libcjson openblas pocketsphinx sphinxbase) \
-   -ldnnl -lm -o "$tmp/bench_nn"
+   $(pkg-config --libs sndfile soxr fftw3f cairo libcjson libcurl libcrypto openblas pocketsphinx sphinxbase) \
+   -ldnnl -fopenmp -lm -o "$tmp/bench_nn"
 export OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads
 peakline=$("$tmp/bench_nn" --sgemm 2048 5)
 peak=$(echo "$peakline" | awk '{print $2}')

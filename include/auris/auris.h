@@ -11,5 +11,7 @@
 #include "auris/asr.h"
 #include "auris/nn.h"
 #include "auris/tag.h"
+#include "auris/classify.h"
+#include "auris/models.h"
 
 #endif

@@ -305,7 +305,8 @@ auris_status auris_nn_trainer_step(auris_nn_trainer *t, const float *input, cons
                                    const float *targets, int batch, float *loss,
                                    auris_error *err);
 /* Applies the optimizer to gradients already in the trainer's state (after
- * auris_nn_backward on auris_nn_trainer_state), e.g. for a custom loss. */
+ * auris_nn_backward on auris_nn_trainer_state), e.g. for a custom loss; batch-norm running
+ * statistics take in the last forward pass's batch statistics. */
 auris_status auris_nn_trainer_apply(auris_nn_trainer *t, auris_error *err);
 auris_nn_state *auris_nn_trainer_state(auris_nn_trainer *t);
 int auris_nn_trainer_steps(const auris_nn_trainer *t);

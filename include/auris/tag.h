@@ -61,6 +61,8 @@ typedef int (*auris_tag_patch_fn)(const auris_tag_patch *patch, void *user);
 typedef struct auris_tagger_config {
     int max_batch;   /* patches run through the network together (default 32); results
                         arrive up to max_batch patches late */
+    int threads;     /* threads sharing a batch (default 0: OpenMP's default, i.e.
+                        OMP_NUM_THREADS or every core) */
 } auris_tagger_config;
 
 typedef struct auris_tagger auris_tagger;

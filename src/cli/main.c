@@ -11,6 +11,12 @@ static const cli_command commands[] = {
     {"spectrogram", "draw a spectrogram picture (PNG)", cmd_spectrogram},
     {"transcribe", "speech to text (PocketSphinx): files or live stdin, keyword spotting", cmd_transcribe},
     {"eval", "evaluate a recogniser on a labelled set (eval asr: word error rate)", cmd_eval},
+    {"models", "install (pull, import) and list models such as YAMNet", cmd_models},
+    {"tag", "AudioSet tags (YAMNet) per 0.96 s patch and for the whole clip", cmd_tag},
+    {"classify", "timeline of speech/music/noise/silence, sound events or genre", cmd_classify},
+    {"train", "train a classifier on labelled audio (runs/train/expN)", cmd_train},
+    {"val", "score a trained classifier: top-1/5, per-class F1, confusion matrices", cmd_val},
+    {"predict", "top classes of recordings with a trained classifier", cmd_predict},
 };
 
 static void usage(FILE *f)

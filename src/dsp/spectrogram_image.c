@@ -14,6 +14,7 @@
 #include "auris/dsp.h"
 #include "auris/image.h"
 #include "core/error.h"
+#include "dsp/draw_text.h"
 
 #define CAIRO_MAX_PX 32767
 #define READ_FRAMES 8192
@@ -738,37 +739,12 @@ typedef struct figure {
     char title[256];
 } figure;
 
-static void set_font(cairo_t *cr, double size, int bold)
-{
-    cairo_select_font_face(cr, "sans", CAIRO_FONT_SLANT_NORMAL,
-                           bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
-    cairo_set_font_size(cr, size);
-}
-
-static double text_width(cairo_t *cr, const char *s)
-{
-    cairo_text_extents_t e;
-    cairo_text_extents(cr, s, &e);
-    return e.x_advance;
-}
-
-/* Draws s with its box aligned at (x, y): ax, ay = 0 left/top, 0.5 centre, 1 right/bottom.
- * Vertical alignment uses the font's ascent and descent so labels share baselines. */
-static void text_at(cairo_t *cr, const char *s, double x, double y, double ax, double ay)
-{
-    cairo_font_extents_t fe;
-    cairo_font_extents(cr, &fe);
-    double w = text_width(cr, s);
-    cairo_move_to(cr, x - ax * w, y - ay * (fe.ascent + fe.descent) + fe.ascent);
-    cairo_show_text(cr, s);
-}
-
 static void text_vertical(cairo_t *cr, const char *s, double x, double y, double ay)
 {
     cairo_save(cr);
     cairo_translate(cr, x, y);
     cairo_rotate(cr, -PI / 2.0);
-    text_at(cr, s, 0.0, 0.0, 0.5, ay);
+    draw_text_at(cr, s, 0.0, 0.0, 0.5, ay);
     cairo_restore(cr);
 }
 
@@ -776,7 +752,7 @@ static double widest(cairo_t *cr, const ticks *t)
 {
     double w = 0.0;
     for (int i = 0; i < t->n; i++) {
-        double tw = text_width(cr, t->label[i]);
+        double tw = draw_text_width(cr, t->label[i]);
         if (tw > w)
             w = tw;
     }
@@ -801,7 +777,7 @@ static int layout(figure *f, const plan *p, float db_range)
     f->ph = f->height - f->py - (int)round(bottom);
     if (f->ph < 40)
         return -1;
-    set_font(f->cr, fs, 0);
+    draw_set_font(f->cr, fs, 0);
     freq_ticks(&f->fticks, p, f->ph, 2.2 * fs);
     db_ticks(&f->dbticks, db_range, f->ph, 2.6 * fs);
     double left = pad + line + f->gap + widest(f->cr, &f->fticks) + f->gap + f->tick_len;
@@ -819,11 +795,11 @@ static void draw_title(figure *f)
     if (!f->title[0])
         return;
     double size = 1.3 * f->fs;
-    set_font(f->cr, size, 1);
-    double w = text_width(f->cr, f->title), room = f->width - 2.0 * f->fs;
+    draw_set_font(f->cr, size, 1);
+    double w = draw_text_width(f->cr, f->title), room = f->width - 2.0 * f->fs;
     if (w > room)
-        set_font(f->cr, size * room / w, 1); /* long names shrink rather than spill */
-    text_at(f->cr, f->title, f->px + 0.5 * f->pw, round(0.8 * f->fs), 0.5, 0.0);
+        draw_set_font(f->cr, size * room / w, 1); /* long names shrink rather than spill */
+    draw_text_at(f->cr, f->title, f->px + 0.5 * f->pw, round(0.8 * f->fs), 0.5, 0.0);
 }
 
 /* Draws the column image stretched over its time span, clipped to the plot: column i covers
@@ -856,7 +832,7 @@ static void stroke_box(cairo_t *cr, int x, int y, int w, int h)
 static void draw_time_axis(figure *f, double duration_s)
 {
     cairo_t *cr = f->cr;
-    set_font(cr, f->fs, 0);
+    draw_set_font(cr, f->fs, 0);
     ticks t;
     double target = f->pw / (6.5 * f->fs);
     /* Fewer ticks until the labels ("1800", "0.025") keep a few characters apart. */
@@ -871,16 +847,16 @@ static void draw_time_axis(figure *f, double duration_s)
         cairo_move_to(cr, x, base);
         cairo_line_to(cr, x, base + f->tick_len);
         cairo_stroke(cr);
-        text_at(cr, t.label[i], x, base + f->tick_len + f->gap, 0.5, 0.0);
+        draw_text_at(cr, t.label[i], x, base + f->tick_len + f->gap, 0.5, 0.0);
     }
-    text_at(cr, "Time (s)", f->px + 0.5 * f->pw, base + f->tick_len + 2.0 * f->gap + 1.25 * f->fs,
+    draw_text_at(cr, "Time (s)", f->px + 0.5 * f->pw, base + f->tick_len + 2.0 * f->gap + 1.25 * f->fs,
             0.5, 0.0);
 }
 
 static void draw_freq_axis(figure *f, const plan *p)
 {
     cairo_t *cr = f->cr;
-    set_font(cr, f->fs, 0);
+    draw_set_font(cr, f->fs, 0);
     double a_lo = axis_pos(p->scale, p->f_min_hz), a_hi = axis_pos(p->scale, p->f_max_hz);
     for (int i = 0; i < f->fticks.n; i++) {
         double frac = (axis_pos(p->scale, f->fticks.value[i]) - a_lo) / (a_hi - a_lo);
@@ -888,7 +864,7 @@ static void draw_freq_axis(figure *f, const plan *p)
         cairo_move_to(cr, f->px, y);
         cairo_line_to(cr, f->px - f->tick_len, y);
         cairo_stroke(cr);
-        text_at(cr, f->fticks.label[i], f->px - f->tick_len - f->gap, y, 1.0, 0.5);
+        draw_text_at(cr, f->fticks.label[i], f->px - f->tick_len - f->gap, y, 1.0, 0.5);
     }
     double label_x = f->px - f->tick_len - 2.0 * f->gap - widest(cr, &f->fticks);
     text_vertical(cr, "Frequency (Hz)", label_x, f->py + 0.5 * f->ph, 1.0);
@@ -922,17 +898,17 @@ static auris_status draw_colour_bar(figure *f, const shade *sh, const char *name
     cairo_restore(cr);
     cairo_surface_destroy(bar);
     stroke_box(cr, f->bx, f->py, f->bw, f->ph);
-    set_font(cr, f->fs, 0);
+    draw_set_font(cr, f->fs, 0);
     double x = f->bx + f->bw;
     for (int i = 0; i < f->dbticks.n; i++) {
         double y = round(f->py + (-f->dbticks.value[i]) / sh->range_db * (f->ph - 1)) + 0.5;
         cairo_move_to(cr, x, y);
         cairo_line_to(cr, x + f->tick_len, y);
         cairo_stroke(cr);
-        text_at(cr, f->dbticks.label[i], x + f->tick_len + f->gap, y, 0.0, 0.5);
+        draw_text_at(cr, f->dbticks.label[i], x + f->tick_len + f->gap, y, 0.0, 0.5);
     }
     const char *caption = "dB relative to the maximum";
-    if (text_width(cr, caption) > f->ph)
+    if (draw_text_width(cr, caption) > f->ph)
         caption = "dB";
     double cx = x + f->tick_len + 2.0 * f->gap + widest(cr, &f->dbticks);
     text_vertical(cr, caption, cx, f->py + 0.5 * f->ph, 0.0);

@@ -136,6 +136,9 @@ static float clip_scale(auris_nn_trainer *t)
 
 auris_status auris_nn_trainer_apply(auris_nn_trainer *t, auris_error *err)
 {
+    /* the forward pass's batch statistics join the running ones with the step, whichever
+     * loss produced the gradients */
+    nn_state_update_running_stats(t->s, t->m);
     const auris_nn_trainer_config *c = &t->cfg;
     float lr = auris_nn_lr_at(c, t->step);
     float gs = clip_scale(t);
@@ -211,7 +214,6 @@ auris_status auris_nn_trainer_step(auris_nn_trainer *t, const float *input, cons
     st = auris_nn_backward(t->s, t->dlogits, err);
     if (st)
         return st;
-    nn_state_update_running_stats(t->s, t->m);
     return auris_nn_trainer_apply(t, err);
 }
 

@@ -2,6 +2,7 @@
  * patches overlap by half) -> batches of 96-frame patches through YAMNet's network.
  * Buffers hold one batch of patches at most, so memory does not grow with the stream. */
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,10 +18,15 @@
 #define PATCH_BLOCKS (AURIS_YAMNET_PATCH_SAMPLES / BLOCK)    /* 195 */
 #define HOP_BLOCKS (AURIS_YAMNET_HOP_SAMPLES / BLOCK)        /* 96 */
 #define SAMPLE_CAP (YAMNET_FRAME + HOP * (CHUNK_FRAMES - 1))
+#define MAX_THREADS 64
 
 struct auris_tagger {
     const auris_yamnet *m;
-    auris_nn_state *state;
+    /* Each thread runs its share of a batch on its own state with one thread inside:
+     * one fork per batch instead of one per layer, which keeps both cores busy even on a
+     * loaded machine. */
+    auris_nn_state *state[MAX_THREADS];
+    int threads, per_thread;
     yamnet_work work;
     int max_batch;
     float samples[SAMPLE_CAP];   /* from absolute sample HOP * frame_end onwards */
@@ -41,6 +47,7 @@ struct auris_tagger {
 void auris_tagger_config_default(auris_tagger_config *cfg)
 {
     cfg->max_batch = 32;
+    cfg->threads = 0;
 }
 
 auris_status auris_tagger_new(const auris_yamnet *m, const auris_tagger_config *cfg,
@@ -52,13 +59,19 @@ auris_status auris_tagger_new(const auris_yamnet *m, const auris_tagger_config *
         auris_tagger_config_default(&def);
         cfg = &def;
     }
-    if (!m || cfg->max_batch < 1 || cfg->max_batch > 1024)
+    if (!m || cfg->max_batch < 1 || cfg->max_batch > 1024 || cfg->threads < 0)
         return auris_fail(err, AURIS_EINVAL, "tagger: max_batch %d outside 1..1024", cfg->max_batch);
     auris_tagger *t = calloc(1, sizeof *t);
     if (!t)
         return auris_fail(err, AURIS_ENOMEM, "tagger: out of memory");
     t->m = m;
     t->max_batch = cfg->max_batch;
+    t->threads = cfg->threads ? cfg->threads : omp_get_max_threads();
+    if (t->threads > MAX_THREADS)
+        t->threads = MAX_THREADS;
+    if (t->threads > t->max_batch)
+        t->threads = t->max_batch;
+    t->per_thread = (t->max_batch + t->threads - 1) / t->threads;
     t->frames_cap = PATCH_HOP * (cfg->max_batch - 1) + PATCH_FRAMES;
     /* blocks run ahead of frames by what the sample buffer holds */
     t->blocks_cap = HOP_BLOCKS * (cfg->max_batch - 1) + PATCH_BLOCKS + SAMPLE_CAP / BLOCK + 2;
@@ -67,15 +80,15 @@ auris_status auris_tagger_new(const auris_yamnet *m, const auris_tagger_config *
     t->batch = malloc((size_t)cfg->max_batch * PATCH_FRAMES * BANDS * sizeof *t->batch);
     auris_nn_state_config sc;
     auris_nn_state_config_default(&sc);
-    sc.max_batch = cfg->max_batch;
+    sc.max_batch = t->per_thread;
     sc.training = 0;
     sc.keep_layer = (int)m->embedding_layer;
     sc.channels_last = 1;
     auris_status st = t->frames && t->blocks && t->batch
                           ? yamnet_work_init(&t->work, CHUNK_FRAMES, err)
                           : auris_fail(err, AURIS_ENOMEM, "tagger: out of memory");
-    if (!st)
-        st = auris_nn_state_new(m->net, &sc, &t->state, err);
+    for (int k = 0; !st && k < t->threads; k++)
+        st = auris_nn_state_new(m->net, &sc, &t->state[k], err);
     if (st) {
         auris_tagger_free(t);
         return st;
@@ -88,7 +101,8 @@ void auris_tagger_free(auris_tagger *t)
 {
     if (!t)
         return;
-    auris_nn_state_free(t->state);
+    for (int k = 0; k < t->threads; k++)
+        auris_nn_state_free(t->state[k]);
     yamnet_work_free(&t->work);
     free(t->frames);
     free(t->blocks);
@@ -129,11 +143,23 @@ static auris_status run_batch(auris_tagger *t, int final, auris_tag_patch_fn fn,
     for (int b = 0; b < n; b++)
         memcpy(t->batch + (size_t)b * PATCH_FRAMES * BANDS,
                t->frames + (size_t)b * PATCH_HOP * BANDS, (size_t)PATCH_FRAMES * BANDS * sizeof(float));
-    const float *scores;
-    auris_status st = auris_nn_forward(t->state, t->batch, n, &scores, err);
-    if (st)
-        return st;
-    const float *emb = auris_nn_layer_output(t->state, t->m->embedding_layer);
+    const float *scores[MAX_THREADS], *emb[MAX_THREADS];
+    auris_status st[MAX_THREADS] = {0};
+    auris_error errs[MAX_THREADS];
+    int workers = (n + t->per_thread - 1) / t->per_thread;
+#pragma omp parallel for num_threads(workers) schedule(static, 1) if (workers > 1)
+    for (int w = 0; w < workers; w++) {
+        int first = w * t->per_thread, count = n - first < t->per_thread ? n - first : t->per_thread;
+        omp_set_num_threads(1);
+        st[w] = auris_nn_forward(t->state[w], t->batch + (size_t)first * PATCH_FRAMES * BANDS,
+                                 count, &scores[w], &errs[w]);
+        emb[w] = auris_nn_layer_output(t->state[w], t->m->embedding_layer);
+    }
+    for (int w = 0; w < workers; w++)
+        if (st[w]) {
+            auris_error_copy(err, &errs[w]);
+            return st[w];
+        }
     double dur = (double)t->real / AURIS_YAMNET_RATE_HZ;
     for (int b = 0; b < n; b++) {
         auris_tag_patch p;
@@ -142,8 +168,9 @@ static auris_status run_batch(auris_tagger *t, int final, auris_tag_patch_fn fn,
         p.end_s = p.start_s + (double)AURIS_YAMNET_PATCH_SAMPLES / AURIS_YAMNET_RATE_HZ;
         if (final && p.end_s > dur)
             p.end_s = dur;
-        p.scores = scores + (size_t)b * t->m->classes;
-        p.embedding = emb + (size_t)b * AURIS_YAMNET_EMBEDDING;
+        int w = b / t->per_thread, r = b % t->per_thread;
+        p.scores = scores[w] + (size_t)r * t->m->classes;
+        p.embedding = emb[w] + (size_t)r * AURIS_YAMNET_EMBEDDING;
         p.log_mel = t->batch + (size_t)b * PATCH_FRAMES * BANDS;
         p.rms_dbfs = patch_level(t, b, t->real);
         if (fn && fn(&p, user))

@@ -1,0 +1,98 @@
+/* Internals shared by src/train: random numbers, folder walks, clip features, augmentation,
+ * the model file's metadata and YAMNet embeddings. */
+#ifndef AURIS_TRAIN_INTERNAL_H
+#define AURIS_TRAIN_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "auris/dsp.h"
+#include "auris/nn.h"
+#include "auris/train.h"
+
+/* ---- random numbers: splitmix64, one stream per (seed, purpose) so results do not
+ * depend on which thread handles which clip ---- */
+uint64_t train_rng_seed(uint64_t seed, uint64_t stream);
+uint64_t train_rng_next(uint64_t *s);
+/* Uniform in [0, 1). */
+double train_rng_uniform(uint64_t *s);
+
+/* ---- folders ---- */
+typedef auris_status (*train_walk_fn)(const char *path, void *user, auris_error *err);
+/* Calls fn for every visible file under dir in sorted order. */
+auris_status train_walk(const char *dir, int depth, train_walk_fn fn, void *user,
+                        auris_error *err);
+int train_is_dir(const char *path);
+void train_free_names(char **names, size_t n);
+
+/* ---- clip features: log-mel images, n_mels rows x frames columns ---- */
+typedef struct train_feat_config {
+    int sample_rate_hz, n_mels, win, hop;
+    size_t clip_samples;
+} train_feat_config;
+
+typedef struct train_featurizer train_featurizer;
+
+void train_feat_config_from(const auris_train_config *cfg, train_feat_config *fc);
+auris_status train_featurizer_new(const train_feat_config *fc, train_featurizer **out,
+                                  auris_error *err);
+void train_featurizer_free(train_featurizer *fz);
+int train_featurizer_frames(const train_featurizer *fz);
+/* Log-mel image of clip_samples samples, floored at 80 dB below its peak and standardised
+ * (zero mean, unit variance over the image) so the level of a recording does not matter. */
+void train_featurize(train_featurizer *fz, const float *clip, float *image);
+
+/* Decodes path to mono at rate_hz (at most max_s seconds). */
+auris_status train_load_audio(const char *path, int rate_hz, double max_s, float **x, size_t *n,
+                              auris_error *err);
+/* Copies x into out[0..clip_n): a longer x from offset on, a shorter one placed at offset
+ * (negative = into the pad) with zeros around. */
+void train_fit_clip(const float *x, size_t n, long offset, float *out, size_t clip_n);
+
+/* ---- augmentation ---- */
+typedef struct train_augment train_augment;
+
+/* Loads the noise and impulse-response folders of cfg (when set) at rate_hz. */
+auris_status train_augment_new(const auris_train_config *cfg, int rate_hz, train_augment **out,
+                               auris_error *err);
+void train_augment_free(train_augment *a);
+/* Random gain, background noise and reverberation, in place; tmp holds n floats. */
+void train_augment_wave(const train_augment *a, uint64_t *rng, float *x, size_t n, float *tmp);
+/* Speed perturbation by linear interpolation: out gets round(n / factor) samples (at most
+ * cap), returned. */
+size_t train_speed(const float *x, size_t n, double factor, float *out, size_t cap);
+/* SpecAugment time and frequency masks on a standardised image (masked to 0, its mean). */
+void train_spec_augment(const auris_train_config *cfg, uint64_t *rng, float *img, int rows,
+                        int cols);
+
+/* ---- model file metadata ---- */
+#define TRAIN_META_KIND "auris.classifier"
+#define TRAIN_META_LABELS "auris.labels"
+#define TRAIN_META_RATE "auris.sample_rate_hz"
+#define TRAIN_META_MELS "auris.n_mels"
+#define TRAIN_META_WIN "auris.win_length"
+#define TRAIN_META_HOP "auris.hop_length"
+#define TRAIN_META_DURATION "auris.duration_s"
+#define TRAIN_META_FEATURES "auris.features"
+#define TRAIN_META_YAMNET "auris.yamnet"
+
+/* Writes the classifier metadata (labels joined by newlines) on m. */
+auris_status train_set_meta(auris_nn_model *m, const auris_train_config *cfg,
+                            const train_feat_config *fc, const char *const *labels, int n,
+                            auris_error *err);
+
+/* ---- YAMNet embeddings (yamnet-head) ---- */
+typedef struct train_embedder train_embedder;
+
+auris_status train_embedder_new(const char *yamnet_path, const char *cache_dir,
+                                train_embedder **out, auris_error *err);
+void train_embedder_free(train_embedder *e);
+/* The per-patch embeddings of a file: *rows x AURIS_YAMNET_EMBEDDING floats (malloc'ed),
+ * from the cache when it holds this file (same path, size and modification time). */
+auris_status train_embed_file(train_embedder *e, const char *path, float **out, size_t *rows,
+                              auris_error *err);
+/* The same for 16 kHz mono samples (not cached). */
+auris_status train_embed_buffer(train_embedder *e, const float *x, size_t n, float **out,
+                                size_t *rows, auris_error *err);
+
+#endif
