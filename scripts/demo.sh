@@ -62,6 +62,37 @@ if [ -f "$librivox" ]; then
   "$auris" transcribe speech-noisy.wav --keyphrase "young man"
 fi
 
+# What the recording holds, and when: speech, then silence, then tones. Without YAMNet the
+# shipped audio-type model answers; with ../shared's YAMNet imported, AudioSet tags too.
+sox -n -r 22050 -c 1 quiet.wav trim 0 3
+sox -n -r 22050 -c 1 chord.wav synth 4 sine 262 sine 330 sine 392 vol 0.3
+sox speech.wav quiet.wav chord.wav timeline.wav
+export AURIS_MODELS="$out/models"
+say auris classify timeline.wav --task type
+"$auris" classify timeline.wav --task type
+yamnet="${AURIS_SHARED:-$root/../shared}/models/yamnet/yamnet.tflite"
+if [ -f "$yamnet" ]; then
+  say auris models import "$yamnet"
+  "$auris" models import "$yamnet"
+  say auris tag mix.wav --clip --top 5
+  "$auris" tag mix.wav --clip --top 5
+  say auris classify timeline.wav --task type --json
+  "$auris" classify timeline.wav --task type --json
+fi
+
+# A classifier trained here in seconds: tones vs noise vs chirps, then used.
+rm -rf runs/demo train-data
+mkdir -p train-data/{tone,noise,chirp}
+for i in $(seq 1 12); do
+  sox -n -r 16000 -c 1 "train-data/tone/t$i.wav" synth 1 sine $((200 + 60 * i)) vol 0.5
+  sox -n -r 16000 -c 1 "train-data/noise/n$i.wav" synth 1 pinknoise vol 0.$((i % 9 + 1))
+  sox -n -r 16000 -c 1 "train-data/chirp/c$i.wav" synth 1 sine $((300 + 40 * i))-$((3000 + 90 * i)) vol 0.5
+done
+say auris train --data train-data --epochs 25 --project runs --name demo -q
+"$auris" train --data train-data --epochs 25 --project runs --name demo -q
+say auris predict --model runs/demo/weights/best.safetensors chord.wav
+"$auris" predict --model runs/demo/weights/best.safetensors chord.wav
+
 echo
 echo "demo outputs in $out:"
 ls -l "$out" | tail -n +2
