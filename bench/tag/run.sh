@@ -21,10 +21,9 @@ export AURIS_MODELS="$tmp/models" OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=
 # one minute of varied content, then concatenated to the lengths measured
 sox -n -r 16000 -c 1 "$tmp/a.wav" synth 20 pinknoise vol 0.3
 sox -n -r 16000 -c 1 "$tmp/b.wav" synth 20 sine 220-880 sine 330 vol 0.3
-speech=$(ls "$shared"/data/librispeech-speakers/*.flac 2>/dev/null | head -3)
-if [ -n "$speech" ]; then
-  # shellcheck disable=SC2086
-  sox $speech -r 16000 -c 1 "$tmp/c.wav" trim 0 20
+speech=("$shared"/data/librispeech-speakers/*.flac)
+if [ -f "${speech[0]}" ]; then
+  sox "${speech[@]:0:3}" -r 16000 -c 1 "$tmp/c.wav" trim 0 20
 else
   sox -n -r 16000 -c 1 "$tmp/c.wav" synth 20 brownnoise vol 0.3
 fi
