@@ -46,6 +46,15 @@ auris_status auris_trained_classifier_predict_buffer(auris_trained_classifier *c
 /* Reads the whole source (any rate: it is resampled when needed) and scores it. */
 auris_status auris_trained_classifier_predict_source(auris_trained_classifier *c, auris_source *src,
                                              float *scores, auris_error *err);
+/* Called per window by auris_trained_classifier_stream; nonzero stops it (AURIS_ECANCELED). */
+typedef int (*auris_window_fn)(double start_s, const float *scores, float rms_dbfs, void *user);
+/* Scores src (at auris_trained_classifier_sample_rate, mono) in windows of the model's
+ * duration every half duration, in constant memory, for a timeline: fn gets each window's
+ * start, class probabilities and level (dB re 1.0, -120 for digital silence). A last
+ * partial window that holds new samples is padded. *duration_s gets the source's length. */
+auris_status auris_trained_classifier_stream(auris_trained_classifier *c, auris_source *src,
+                                             auris_window_fn fn, void *user, double *duration_s,
+                                             auris_error *err);
 auris_status auris_trained_classifier_predict_file(auris_trained_classifier *c, const char *path, float *scores,
                                            auris_error *err);
 

@@ -4,9 +4,9 @@
  * plots).
  *
  * Threads: a dataset is read-only once built and may be shared. auris_train_run uses
- * cfg->threads worker threads for decoding and features; the network runs on the engine's
- * threads (oneDNN / OpenMP, set by OMP_NUM_THREADS when the process starts). The same seed,
- * data and thread count give bit-identical weights. */
+ * cfg->threads worker threads for decoding and features, and as many engine threads
+ * (OpenMP, OpenBLAS) for the network while it runs. The same seed, data and thread count
+ * give bit-identical weights. */
 #ifndef AURIS_TRAIN_H
 #define AURIS_TRAIN_H
 
@@ -37,6 +37,11 @@ auris_status auris_dataset_add(auris_dataset *d, const char *path, const char *l
 /* Adds every file under dir/<class>/ (walked recursively, hidden entries skipped) with the
  * class folder's name as its label. Whether a file decodes is found out when it is read. */
 auris_status auris_dataset_add_dir(auris_dataset *d, const char *dir, auris_error *err);
+
+/* Calls fn on every file under dir (names starting with '.' skipped) in sorted order,
+ * folders depth first, at most 16 levels deep; stops at fn's first error. */
+typedef auris_status (*auris_file_fn)(const char *path, void *user, auris_error *err);
+auris_status auris_walk_files(const char *dir, auris_file_fn fn, void *user, auris_error *err);
 /* Adds the rows of a CSV manifest with a header naming the columns filename and label
  * (or category / class) and optionally fold (ESC-50's meta/esc50.csv works as is). Paths
  * are relative to audio_dir (NULL: the manifest's folder, then its audio/ subfolder when
@@ -109,7 +114,7 @@ typedef struct auris_train_config {
     int patience;                /* stop after this many epochs without a better val loss
                                     (0 = never; default 10) */
     uint64_t seed;               /* default 0 */
-    int threads;                 /* feature workers (default 1) */
+    int threads;                 /* feature workers and engine threads (default 1) */
     /* augmentation (off when 0) */
     int time_masks, freq_masks;  /* SpecAugment masks per clip (default 0) */
     float time_mask_frac;        /* widest time mask as a fraction of frames (default 0.1) */

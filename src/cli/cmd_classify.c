@@ -2,7 +2,6 @@
  * genre), from YAMNet's AudioSet scores mapped to the task's labels. */
 #define _GNU_SOURCE
 #include <getopt.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,7 +11,6 @@
 #include "auris/models.h"
 #include "auris/tag.h"
 #include "cli/cli.h"
-#include "core/error.h"
 #include "cli/cli_yamnet.h"
 #include "cli/commands.h"
 
@@ -325,17 +323,16 @@ static int find_audio_type(char *path, size_t n)
     return 0;
 }
 
-/* Scores one window with the audio-type classifier and adds it to the timeline. */
-static auris_status add_window(auris_trained_classifier *tc, auris_classifier *c, double start_s,
-                               const float *x, size_t n, float *scores, auris_error *err)
+typedef struct window_state {
+    auris_classifier *classifier;
+    auris_error *err;
+} window_state;
+
+static int on_window(double start_s, const float *scores, float rms_dbfs, void *user)
 {
-    double ss = 0;
-    for (size_t i = 0; i < n; i++)
-        ss += (double)x[i] * x[i];
-    float db = ss > 0 ? (float)(10.0 * log10(ss / (double)n)) : -120.0f;
-    auris_status st = auris_trained_classifier_predict_buffer(tc, x, n, scores, err);
-    return st ? st : auris_classifier_add(c, start_s, scores, db < -120 ? -120 : db, NULL, NULL,
-                                          NULL, err);
+    window_state *w = user;
+    return auris_classifier_add(w->classifier, start_s, scores, rms_dbfs, NULL, NULL, NULL,
+                                w->err) != AURIS_OK;
 }
 
 /* --task type without YAMNet: windows of the classifier's duration every half duration. */
@@ -345,75 +342,42 @@ static int classify_audio_type(options *o, const char *model_path)
     auris_label_map *map = NULL;
     auris_source *src = NULL;
     run_state r = {0};
-    float *win = NULL, *scores = NULL;
-    const char **names = NULL;
     if (auris_trained_classifier_load(model_path, NULL, &tc, &r.err))
         return cli_fail("classify", &r.err);
-    int n = auris_trained_classifier_class_count(tc), rate = auris_trained_classifier_sample_rate(tc);
-    size_t len = (size_t)(auris_trained_classifier_duration_s(tc) * rate + 0.5), hop = len / 2;
-    names = malloc((size_t)n * sizeof *names);
-    win = malloc(len * sizeof *win);
-    scores = malloc((size_t)n * sizeof *scores);
-    int rc = CLI_OK;
-    if (!names || !win || !scores || !hop) {
-        cli_error("classify", "out of memory");
-        rc = CLI_INPUT;
-        goto done;
-    }
-    for (int i = 0; i < n; i++)
+    int n = auris_trained_classifier_class_count(tc), rc = CLI_OK;
+    const char **names = malloc((size_t)n * sizeof *names);
+    for (int i = 0; names && i < n; i++)
         names[i] = auris_trained_classifier_class_name(tc, i);
-    o->source.sample_rate_hz = rate;
-    o->cfg.window_s = (double)len / rate;
-    if (auris_label_map_builtin("audioset", names, n, &map, &r.err)) {
-        rc = cli_fail("classify", &r.err);
-        goto done;
+    o->source.sample_rate_hz = auris_trained_classifier_sample_rate(tc);
+    o->cfg.window_s = auris_trained_classifier_duration_s(tc);
+    if (!names) {
+        cli_error("classify", "out of memory");
+        auris_trained_classifier_free(tc);
+        return CLI_INPUT;
     }
-    task_config(o, map);
-    if (auris_classifier_new(map, &o->cfg, &r.classifier, &r.err) ||
-        auris_source_open(o->file, &o->source, &src, &r.err)) {
-        rc = cli_fail("classify", &r.err);
-        goto done;
+    auris_status st = auris_label_map_builtin("audioset", names, n, &map, &r.err);
+    if (!st) {
+        task_config(o, map);
+        st = auris_classifier_new(map, &o->cfg, &r.classifier, &r.err);
     }
-    size_t have = 0, total = 0, start = 0;
-    auris_status st = AURIS_OK;
-    for (;;) {
-        size_t got;
-        if ((st = auris_source_read(src, win + have, len - have, &got))) {
-            auris_fail(&r.err, st, "%s", auris_source_error(src));
-            break;
-        }
-        have += got;
-        total += got;
-        if (have < len && got)
-            continue;
-        if (!have || (!got && start && have <= len - hop))
-            break;   /* nothing new beyond the previous window */
-        if ((st = add_window(tc, r.classifier, (double)start / rate, win, have, scores, &r.err)))
-            break;
-        if (have < len)
-            break;
-        memmove(win, win + hop, (len - hop) * sizeof *win);
-        have = len - hop;
-        start += hop;
-    }
-    if (!st && !total)
-        st = auris_fail(&r.err, AURIS_EEMPTY, "%s: no audio", o->file);
     if (!st)
-        st = auris_classifier_finish(r.classifier, (double)total / rate, &r.err);
+        st = auris_source_open(o->file, &o->source, &src, &r.err);
+    window_state w = {r.classifier, &r.err};
+    if (!st)
+        st = auris_trained_classifier_stream(tc, src, on_window, &w, &r.duration_s, &r.err);
+    if (!st)
+        st = auris_classifier_finish(r.classifier, r.duration_s, &r.err);
     if (st)
         rc = cli_fail("classify", &r.err);
     else if (o->json)
-        print_json(o, r.classifier, (double)total / rate);
+        print_json(o, r.classifier, r.duration_s);
     else
-        print_text(o, r.classifier, (double)total / rate);
-done:
+        print_text(o, r.classifier, r.duration_s);
     auris_source_free(src);
     auris_classifier_free(r.classifier);
     auris_label_map_free(map);
     auris_trained_classifier_free(tc);
     free(names);
-    free(win);
-    free(scores);
     return rc;
 }
 

@@ -1,6 +1,5 @@
 /* auris predict: the top classes of recordings with a model made by auris train. */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +11,6 @@
 #include "cli/commands.h"
 
 #define CMD "predict"
-#define MAX_DEPTH 16
 
 typedef struct predict_args {
     const char *model;
@@ -101,50 +99,21 @@ static void predict_one(predict_args *a, const char *path)
     print_result(a, path, 1e3 * (cli_seconds(CLOCK_MONOTONIC) - t0));
 }
 
-static int name_cmp(const void *x, const void *y)
+static auris_status predict_walked(const char *path, void *user, auris_error *err)
 {
-    return strcmp(*(char *const *)x, *(char *const *)y);
+    (void)err;
+    predict_one(user, path);
+    return AURIS_OK;
 }
 
 /* Files in sorted order, folders depth first. */
-static void walk(predict_args *a, const char *dir, int depth)
+static void predict_dir(predict_args *a, const char *dir)
 {
-    DIR *dp = depth <= MAX_DEPTH ? opendir(dir) : NULL;
-    if (!dp) {
-        cli_error(CMD, "%s: cannot open folder", dir);
+    auris_error err = {0};
+    if (auris_walk_files(dir, predict_walked, a, &err)) {
+        cli_fail(CMD, &err);
         a->failed = 1;
-        return;
     }
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    struct dirent *e;
-    while ((e = readdir(dp))) {
-        if (e->d_name[0] == '.')
-            continue;
-        if (n == cap) {
-            cap = cap ? 2 * cap : 64;
-            char **nn = realloc(names, cap * sizeof *nn);
-            if (!nn)
-                break;
-            names = nn;
-        }
-        if ((names[n] = strdup(e->d_name)))
-            n++;
-    }
-    closedir(dp);
-    if (n)
-        qsort(names, n, sizeof *names, name_cmp);
-    for (size_t i = 0; i < n; i++) {
-        char path[4096];
-        struct stat sb;
-        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
-            walk(a, path, depth + 1);
-        else
-            predict_one(a, path);
-        free(names[i]);
-    }
-    free(names);
 }
 
 int cmd_predict(int argc, char **argv)
@@ -194,7 +163,7 @@ int cmd_predict(int argc, char **argv)
     for (int i = optind; i < argc && a.scores && a.order; i++) {
         struct stat sb;
         if (strcmp(argv[i], "-") && stat(argv[i], &sb) == 0 && S_ISDIR(sb.st_mode))
-            walk(&a, argv[i], 0);
+            predict_dir(&a, argv[i]);
         else
             predict_one(&a, argv[i]);
     }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "auris/train.h"
+#include "core/file.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
 
@@ -27,7 +28,7 @@ static void on_sigint(int sig)
 typedef struct train_args {
     auris_train_config tc;
     const char *data, *manifest, *audio_dir, *project, *name, *cfg_path, *model_name;
-    int fold, cv, quiet, threads_set;
+    int fold, cv, quiet;
     float val_split;
 } train_args;
 
@@ -168,9 +169,7 @@ static int parse_int_opt(int opt, const char *arg, train_args *a)
     case O_EPOCHS: return cli_parse_int(CMD, "--epochs", arg, 1, 100000, &c->epochs);
     case O_BATCH: return cli_parse_int(CMD, "--batch", arg, 2, 4096, &c->batch);
     case O_PAT: return cli_parse_int(CMD, "--patience", arg, 0, 100000, &c->patience);
-    case O_THREADS:
-        a->threads_set = 1;
-        return cli_parse_int(CMD, "--threads", arg, 1, 64, &c->threads);
+    case O_THREADS: return cli_parse_int(CMD, "--threads", arg, 1, 64, &c->threads);
     case O_TMASK: return cli_parse_int(CMD, "--time-masks", arg, 0, 100, &c->time_masks);
     case O_FMASK: return cli_parse_int(CMD, "--freq-masks", arg, 0, 100, &c->freq_masks);
     case O_HIDDEN: return cli_parse_int(CMD, "--head-hidden", arg, 0, 65536, &c->head_hidden);
@@ -422,33 +421,14 @@ static int run_folds(train_args *a, const auris_dataset *all, const char *run_di
 
 static int read_cfg_file(train_args *a, char **text)
 {
-    FILE *f = fopen(a->cfg_path, "rb");
-    if (!f) {
-        cli_error(CMD, "%s: cannot open", a->cfg_path);
-        return CLI_INPUT;
-    }
-    char *buf = malloc(1 << 20);
-    size_t n = buf ? fread(buf, 1, (1 << 20) - 1, f) : 0;
-    fclose(f);
-    if (!buf)
-        return CLI_INPUT;
-    buf[n] = 0;
+    char *buf;
+    size_t n;
+    auris_error err = {0};
+    if (auris_read_file(a->cfg_path, 1 << 20, &buf, &n, &err))
+        return cli_fail(CMD, &err);
     *text = buf;
     a->tc.cfg_text = buf;
     return CLI_OK;
-}
-
-/* The engine's OpenMP pool size is read when the library loads: re-run with it set. */
-static void apply_threads(train_args *a, char **argv)
-{
-    char want[16];
-    snprintf(want, sizeof want, "%d", a->tc.threads);
-    const char *cur = getenv("OMP_NUM_THREADS");
-    if (cur && !strcmp(cur, want))
-        return;
-    setenv("OMP_NUM_THREADS", want, 1);
-    setenv("OPENBLAS_NUM_THREADS", want, 1);
-    execv("/proc/self/exe", argv - 1);
 }
 
 int cmd_train(int argc, char **argv)
@@ -484,8 +464,6 @@ int cmd_train(int argc, char **argv)
                   optind < argc ? argv[optind] : "");
         return CLI_USAGE;
     }
-    if (a.threads_set)
-        apply_threads(&a, argv);
     if (a.tc.model == AURIS_TRAIN_YAMNET_HEAD && !a.tc.yamnet_path)
         a.tc.yamnet_path = getenv("AURIS_YAMNET");
     char cache[4096];

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "auris/nn.h"
+#include "core/file.h"
 #include "auris/tag.h"
 #include "core/csv.h"
 #include "core/error.h"
@@ -370,64 +371,21 @@ static auris_status network(importer *im, auris_nn_model *net, auris_nn_tensor_s
     }
 }
 
-static auris_status read_file(const char *path, uint8_t **bytes, size_t *size, size_t max,
-                              auris_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return auris_fail(err, AURIS_EIO, "%s: %s", path, strerror(errno));
-    uint8_t *b = NULL;
-    size_t n = 0, cap = 0;
-    auris_status st = AURIS_OK;
-    for (;;) {
-        if (n == cap) {
-            if (cap >= max) {
-                st = auris_fail(err, AURIS_ERANGE, "%s: larger than %zu MB", path, max >> 20);
-                break;
-            }
-            cap = cap ? cap * 2 : 1 << 20;
-            uint8_t *nb = realloc(b, cap);
-            if (!nb) {
-                st = auris_fail(err, AURIS_ENOMEM, "%s: out of memory", path);
-                break;
-            }
-            b = nb;
-        }
-        size_t r = fread(b + n, 1, cap - n, f);
-        n += r;
-        if (r == 0) {
-            if (ferror(f))
-                st = auris_fail(err, AURIS_EIO, "%s: read error", path);
-            break;
-        }
-    }
-    fclose(f);
-    if (st) {
-        free(b);
-        return st;
-    }
-    *bytes = b;
-    *size = n;
-    return AURIS_OK;
-}
-
 /* The class map as "mid\tname\n" lines, checked to list classes 0..n-1 in order. */
 static auris_status class_map(const char *path, int classes, char **out, auris_error *err)
 {
-    uint8_t *b;
+    char *text;
     size_t n;
-    auris_status st = read_file(path, &b, &n, 16u << 20, err);
+    auris_status st = auris_read_file(path, 16u << 20, &text, &n, err);
     if (st)
         return st;
-    char *text = malloc(n + 1), *res = malloc(n + 1);
+    char *res = malloc(n + 1);
     size_t used = 0;
     int row = 0;
-    if (!text || !res) {
+    if (!res) {
         st = auris_fail(err, AURIS_ENOMEM, "%s: out of memory", path);
         goto done;
     }
-    memcpy(text, b, n);
-    text[n] = 0;
     char *save = NULL;
     for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         char *f[4];
@@ -447,7 +405,6 @@ static auris_status class_map(const char *path, int classes, char **out, auris_e
     if (row != classes)
         st = auris_fail(err, AURIS_EMODEL, "%s: %d classes, the model has %d", path, row, classes);
 done:
-    free(b);
     free(text);
     if (st)
         free(res);
@@ -557,15 +514,15 @@ auris_status auris_yamnet_import(const char *tflite_path, const char *class_map_
             return auris_fail(err, AURIS_EINVAL, "%s: path too long", tflite_path);
         class_map_path = guess;
     }
-    uint8_t *bytes;
+    char *bytes;
     size_t size;
-    auris_status st = read_file(tflite_path, &bytes, &size, MAX_TFLITE_BYTES, err);
+    auris_status st = auris_read_file(tflite_path, MAX_TFLITE_BYTES, &bytes, &size, err);
     if (st)
         return st;
     auris_nn_model *net;
     auris_nn_tensor_set *w;
     char *classes = NULL;
-    st = yamnet_convert(bytes, size, tflite_path, &net, &w, err);
+    st = yamnet_convert((const uint8_t *)bytes, size, tflite_path, &net, &w, err);
     free(bytes);
     if (st)
         return st;

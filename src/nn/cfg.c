@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "nn/nn_internal.h"
+#include "core/file.h"
 
 #define MAX_LAYERS 4096
 #define MAX_LINE 256
@@ -278,17 +279,12 @@ auris_status auris_nn_model_from_cfg(const char *text, size_t len, const char *n
 auris_status auris_nn_model_load_cfg(const char *path, auris_nn_model **out, auris_error *err)
 {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return auris_fail(err, AURIS_EIO, "%s: cannot open: %s", path, strerror(errno));
-    char *buf = malloc(1 << 20);
-    size_t n = buf ? fread(buf, 1, 1 << 20, f) : 0;
-    int more = buf && fgetc(f) != EOF;
-    fclose(f);
-    if (!buf)
-        return auris_fail(err, AURIS_ENOMEM, "out of memory");
-    auris_status st = more ? auris_fail(err, AURIS_ERANGE, "%s: cfg larger than 1 MiB", path)
-                           : auris_nn_model_from_cfg(buf, n, path, out, err);
+    char *buf;
+    size_t n;
+    auris_status st = auris_read_file(path, 1 << 20, &buf, &n, err);
+    if (st)
+        return st;
+    st = auris_nn_model_from_cfg(buf, n, path, out, err);
     free(buf);
     return st;
 }

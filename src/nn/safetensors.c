@@ -10,9 +10,10 @@
 #include <string.h>
 
 #include "nn/nn_internal.h"
+#include "core/file.h"
 
 #define MAX_HEADER_BYTES ((uint64_t)100 << 20)
-#define MAX_FILE_BYTES ((long)1 << 31)
+#define MAX_FILE_BYTES ((size_t)1 << 31)
 
 struct auris_nn_tensor_set {
     auris_nn_tensor **t;
@@ -378,42 +379,13 @@ auris_status auris_nn_safetensors_parse(const void *bytes, size_t size, const ch
     return AURIS_OK;
 }
 
-static auris_status read_file(const char *path, uint8_t **bytes, size_t *size, auris_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return auris_fail(err, AURIS_EIO, "%s: cannot open: %s", path, strerror(errno));
-    long len = -1;
-    if (fseek(f, 0, SEEK_END) == 0)
-        len = ftell(f);
-    if (len < 0 || len > MAX_FILE_BYTES || fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        return auris_fail(err, len > MAX_FILE_BYTES ? AURIS_ERANGE : AURIS_EIO,
-                          "%s: cannot read (not a regular file or larger than 2 GiB)", path);
-    }
-    uint8_t *b = malloc((size_t)len + 1);
-    if (!b) {
-        fclose(f);
-        return auris_fail(err, AURIS_ENOMEM, "%s: out of memory", path);
-    }
-    size_t got = fread(b, 1, (size_t)len, f);
-    fclose(f);
-    if (got != (size_t)len) {
-        free(b);
-        return auris_fail(err, AURIS_EIO, "%s: read error", path);
-    }
-    *bytes = b;
-    *size = got;
-    return AURIS_OK;
-}
-
 auris_status auris_nn_safetensors_load(const char *path, auris_nn_tensor_set **out,
                                        auris_error *err)
 {
-    uint8_t *bytes = NULL;
+    char *bytes = NULL;
     size_t size = 0;
     *out = NULL;
-    auris_status st = read_file(path, &bytes, &size, err);
+    auris_status st = auris_read_file(path, MAX_FILE_BYTES, &bytes, &size, err);
     if (st)
         return st;
     st = auris_nn_safetensors_parse(bytes, size, path, out, err);

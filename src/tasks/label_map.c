@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "auris/classify.h"
+#include "core/file.h"
 #include "core/error.h"
 #include "tasks/label_map_embedded.h"
 
@@ -322,31 +323,11 @@ auris_status auris_label_map_load(const char *path, const char *const *classes, 
         *out = NULL;
     if (!path)
         return auris_fail(err, AURIS_EINVAL, "label map: NULL path");
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return auris_fail(err, AURIS_EIO, "%s: cannot open", path);
-    char *text = NULL;
-    size_t len = 0, cap = 0, n;
-    auris_status s = AURIS_OK;
-    do {
-        if (len + 4096 > cap) {
-            char *t = cap + 65536 > MAX_MAP_BYTES ? NULL : realloc(text, cap + 65536);
-            if (!t) {
-                s = auris_fail(err, cap + 65536 > MAX_MAP_BYTES ? AURIS_ERANGE : AURIS_ENOMEM,
-                               "%s: larger than %d MiB", path, MAX_MAP_BYTES >> 20);
-                break;
-            }
-            text = t;
-            cap += 65536;
-        }
-        n = fread(text + len, 1, cap - len, f);
-        len += n;
-    } while (n > 0);
-    if (s == AURIS_OK && ferror(f))
-        s = auris_fail(err, AURIS_EIO, "%s: read error", path);
-    fclose(f);
+    char *text;
+    size_t len;
+    auris_status s = auris_read_file(path, MAX_MAP_BYTES, &text, &len, err);
     if (s == AURIS_OK)
-        s = auris_label_map_parse(text ? text : "", len, path, classes, n_classes, out, err);
+        s = auris_label_map_parse(text, len, path, classes, n_classes, out, err);
     free(text);
     return s;
 }

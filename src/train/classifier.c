@@ -306,6 +306,63 @@ auris_status auris_trained_classifier_predict_source(auris_trained_classifier *c
     return st;
 }
 
+static float level_dbfs(const float *x, size_t n)
+{
+    double ss = 0;
+    for (size_t i = 0; i < n; i++)
+        ss += (double)x[i] * x[i];
+    float db = ss > 0 ? (float)(10.0 * log10(ss / (double)n)) : -120.0f;
+    return db < -120.0f ? -120.0f : db;
+}
+
+auris_status auris_trained_classifier_stream(auris_trained_classifier *c, auris_source *src,
+                                             auris_window_fn fn, void *user, double *duration_s,
+                                             auris_error *err)
+{
+    int rate = c->fc.sample_rate_hz;
+    *duration_s = 0;
+    if (auris_source_channels(src) != 1 || auris_source_sample_rate(src) != rate)
+        return auris_fail(err, AURIS_EINVAL, "%s source: open it at %d Hz mono",
+                          auris_source_info(src)->format, rate);
+    size_t len = (size_t)(auris_trained_classifier_duration_s(c) * rate + 0.5), hop = len / 2;
+    float *win = malloc((len ? len : 1) * sizeof *win);
+    float *scores = malloc((size_t)auris_trained_classifier_class_count(c) * sizeof *scores);
+    auris_status st = win && scores && hop ? AURIS_OK
+                                           : auris_fail(err, AURIS_ENOMEM, "out of memory");
+    size_t have = 0, total = 0, start = 0;
+    while (!st) {
+        size_t got;
+        if ((st = auris_source_read(src, win + have, len - have, &got))) {
+            auris_fail(err, st, "%s", auris_source_error(src));
+            break;
+        }
+        have += got;
+        total += got;
+        if (have < len && got)
+            continue;
+        /* at the end: stop unless the partial window holds samples no window covered */
+        if (!have || (!got && start && have <= len - hop))
+            break;
+        if ((st = auris_trained_classifier_predict_buffer(c, win, have, scores, err)))
+            break;
+        if (fn((double)start / rate, scores, level_dbfs(win, have), user)) {
+            st = auris_fail(err, AURIS_ECANCELED, "stopped by the caller");
+            break;
+        }
+        if (have < len)
+            break;
+        memmove(win, win + hop, (len - hop) * sizeof *win);
+        have = len - hop;
+        start += hop;
+    }
+    if (!st && !total)
+        st = auris_fail(err, AURIS_EEMPTY, "no audio in the input");
+    *duration_s = (double)total / rate;
+    free(win);
+    free(scores);
+    return st;
+}
+
 auris_status auris_trained_classifier_predict_file(auris_trained_classifier *c, const char *path, float *scores,
                                            auris_error *err)
 {

@@ -217,6 +217,11 @@ auris_status train_walk(const char *dir, int depth, train_walk_fn fn, void *user
     return st;
 }
 
+auris_status auris_walk_files(const char *dir, auris_file_fn fn, void *user, auris_error *err)
+{
+    return train_walk(dir, 0, fn, user, err);
+}
+
 typedef struct add_ctx {
     auris_dataset *d;
     int label;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "auris/metrics.h"
+#include "core/file.h"
 #include "core/error.h"
 #include "dsp/draw_text.h"
 
@@ -432,23 +433,16 @@ static auris_status parse_results(char *text, results *r, const char *path, auri
 
 static auris_status read_text(const char *path, char **out, auris_error *err)
 {
+    size_t n;
+    char *buf = NULL;
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return auris_fail(err, AURIS_EIO, "%s: cannot open: %s", path, strerror(errno));
-    char *buf = malloc(CSV_MAX_BYTES + 1);
-    size_t n = buf ? fread(buf, 1, CSV_MAX_BYTES + 1, f) : 0;
-    int bad = buf && ferror(f);
-    fclose(f);
-    if (!buf)
-        return auris_fail(err, AURIS_ENOMEM, "%s: out of memory", path);
-    if (bad || n > CSV_MAX_BYTES || memchr(buf, '\0', n)) {
+    auris_status st = auris_read_file(path, CSV_MAX_BYTES, &buf, &n, err);
+    if (st)
+        return st;
+    if (memchr(buf, '\0', n)) {
         free(buf);
-        return auris_fail(err, bad ? AURIS_EIO : AURIS_ECORRUPT, "%s: %s", path,
-                          bad ? "read failed" : n > CSV_MAX_BYTES ? "larger than 16 MiB"
-                          : "binary data, not a CSV file");
+        return auris_fail(err, AURIS_ECORRUPT, "%s: binary data, not a CSV file", path);
     }
-    buf[n] = '\0';
     *out = buf;
     return AURIS_OK;
 }
@@ -636,7 +630,7 @@ static auris_status draw_results(const results *r, const char *png_path, auris_e
 auris_status auris_plot_results(const char *results_csv, const char *png_path,
                                 auris_error *err)
 {
-    char *text;
+    char *text = NULL;
     auris_status st = read_text(results_csv, &text, err);
     if (st)
         return st;

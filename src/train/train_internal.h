@@ -18,7 +18,7 @@ uint64_t train_rng_next(uint64_t *s);
 double train_rng_uniform(uint64_t *s);
 
 /* ---- folders ---- */
-typedef auris_status (*train_walk_fn)(const char *path, void *user, auris_error *err);
+typedef auris_file_fn train_walk_fn;
 /* Calls fn for every visible file under dir in sorted order. */
 auris_status train_walk(const char *dir, int depth, train_walk_fn fn, void *user,
                         auris_error *err);

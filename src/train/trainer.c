@@ -3,7 +3,9 @@
  * validation set every epoch, keep the best and last weights, and write the run folder. */
 #define _DEFAULT_SOURCE
 #include <errno.h>
+#include <cblas.h>
 #include <math.h>
+#include <omp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -752,9 +754,9 @@ static auris_status train_epochs(run *r, worker *ws, auris_nn_trainer *t, batch_
     return st;
 }
 
-auris_status auris_train_run(const auris_train_config *cfg, const auris_dataset *train,
-                             const auris_dataset *val, const auris_dataset *test,
-                             auris_train_result *result, auris_error *err)
+static auris_status train_run(const auris_train_config *cfg, const auris_dataset *train,
+                              const auris_dataset *val, const auris_dataset *test,
+                              auris_train_result *result, auris_error *err)
 {
     auris_train_result res_local;
     auris_train_result *res = result ? result : &res_local;
@@ -851,5 +853,21 @@ auris_status auris_train_run(const auris_train_config *cfg, const auris_dataset 
     train_augment_free(r.aug);
     train_embedder_free(r.emb);
     auris_nn_model_free(r.model);
+    return st;
+}
+
+auris_status auris_train_run(const auris_train_config *cfg, const auris_dataset *train,
+                             const auris_dataset *val, const auris_dataset *test,
+                             auris_train_result *result, auris_error *err)
+{
+    /* the network runs on cfg->threads engine threads, and the caller's settings return */
+    int omp = omp_get_max_threads(), blas = openblas_get_num_threads();
+    if (cfg->threads > 0) {
+        omp_set_num_threads(cfg->threads);
+        openblas_set_num_threads(cfg->threads);
+    }
+    auris_status st = train_run(cfg, train, val, test, result, err);
+    omp_set_num_threads(omp);
+    openblas_set_num_threads(blas);
     return st;
 }
