@@ -123,6 +123,12 @@ typedef struct auris_train_config {
     float gain_db;               /* random gain in +-gain_db */
     float shift_s;               /* random time shift in +-shift_s (circular on pads) */
     float speed;                 /* speed/pitch perturbation factor in [1 - s, 1 + s] */
+    float trim_db;               /* endpointing perturbation: half the clips lose their
+                                    leading and trailing sound quieter than a level drawn
+                                    in [trim_db, 60] dB below the loudest 10 ms, as a
+                                    silence trimmer cuts weak onsets (0 = off) */
+    float tempo;                 /* tempo perturbation (pitch kept): the log-mel image is
+                                    stretched in time by a factor in [1 - t, 1 + t] */
     const char *noise_dir;       /* background noise files (any depth) */
     float noise_prob;            /* chance a clip gets noise (default 0.5 when noise_dir) */
     float snr_min_db, snr_max_db;/* default 5 and 20 */

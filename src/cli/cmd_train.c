@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "auris/models.h"
 #include "auris/train.h"
 #include "core/file.h"
 #include "cli/cli.h"
@@ -52,7 +53,8 @@ static void help(FILE *f)
         "      --model M          cnn (default) or yamnet-head\n"
         "      --preset P         cnn size: small (default) or medium\n"
         "      --cfg FILE         cnn architecture as cfg text instead of a preset\n"
-        "      --yamnet FILE      YAMNet model file (yamnet-head; default $AURIS_YAMNET)\n"
+        "      --yamnet FILE      YAMNet model file (yamnet-head; default $AURIS_YAMNET, then\n"
+        "                         the one auris models import/pull installed)\n"
         "      --cache DIR        embedding cache (yamnet-head; default PROJECT/.cache)\n"
         "      --head-hidden N    hidden units of the yamnet head (default 256; 0 = linear)\n"
         "      --sample-rate HZ   analysis rate (default 16000)\n"
@@ -74,6 +76,9 @@ static void help(FILE *f)
         "      --gain DB          random gain in +-DB\n"
         "      --shift S          random time shift up to +-S seconds\n"
         "      --speed F          speed/pitch perturbation by a factor in [1-F, 1+F]\n"
+        "      --tempo F          tempo perturbation, pitch kept: [1-F, 1+F]\n"
+        "      --trim DB          half the clips lose their edges quieter than [DB, 60] dB\n"
+        "                         below the peak (endpointing that cuts weak onsets)\n"
         "      --noise DIR        add background noise from DIR (--noise-prob 0.5,\n"
         "                         --snr MIN,MAX dB 5,20)\n"
         "      --rir DIR          reverberate with impulse responses from DIR (--rir-prob 0.3)\n"
@@ -91,7 +96,7 @@ enum {
     O_YAMNET, O_CACHE, O_RATE, O_MELS, O_WIN, O_HOP, O_DUR, O_NOCROP, O_EPOCHS, O_BATCH, O_LR,
     O_OPT, O_MOM, O_WD, O_SCHED, O_WARM, O_LS, O_PAT, O_SEED, O_THREADS, O_SPEC, O_TMASK,
     O_FMASK, O_MIXUP, O_GAIN, O_SHIFT, O_SPEED, O_NOISE, O_NOISEP, O_SNR, O_RIR, O_RIRP,
-    O_PROJECT, O_NAME, O_EVALLAST, O_HIDDEN
+    O_PROJECT, O_NAME, O_EVALLAST, O_HIDDEN, O_TEMPO, O_TRIM
 };
 
 static const struct option long_opts[] = {
@@ -118,6 +123,7 @@ static const struct option long_opts[] = {
     {"rir-prob", required_argument, NULL, O_RIRP}, {"project", required_argument, NULL, O_PROJECT},
     {"name", required_argument, NULL, O_NAME}, {"quiet", no_argument, NULL, 'q'},
     {"eval-last", no_argument, NULL, O_EVALLAST}, {"head-hidden", required_argument, NULL, O_HIDDEN},
+    {"tempo", required_argument, NULL, O_TEMPO}, {"trim", required_argument, NULL, O_TRIM},
     {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}
 };
 
@@ -150,6 +156,8 @@ static int parse_float_opt(int opt, const char *arg, train_args *a)
     case O_GAIN: return cli_parse_float(CMD, "--gain", arg, 0, 40, &c->gain_db);
     case O_SHIFT: return cli_parse_float(CMD, "--shift", arg, 0, 600, &c->shift_s);
     case O_SPEED: return cli_parse_float(CMD, "--speed", arg, 0, 0.45, &c->speed);
+    case O_TEMPO: return cli_parse_float(CMD, "--tempo", arg, 0, 0.45, &c->tempo);
+    case O_TRIM: return cli_parse_float(CMD, "--trim", arg, 1, 60, &c->trim_db);
     case O_NOISEP: return cli_parse_float(CMD, "--noise-prob", arg, 0, 1, &c->noise_prob);
     case O_RIRP: return cli_parse_float(CMD, "--rir-prob", arg, 0, 1, &c->rir_prob);
     default: return 1;
@@ -464,8 +472,17 @@ int cmd_train(int argc, char **argv)
                   optind < argc ? argv[optind] : "");
         return CLI_USAGE;
     }
+    char yamnet[4096];
     if (a.tc.model == AURIS_TRAIN_YAMNET_HEAD && !a.tc.yamnet_path)
         a.tc.yamnet_path = getenv("AURIS_YAMNET");
+    if (a.tc.model == AURIS_TRAIN_YAMNET_HEAD && !a.tc.yamnet_path) {
+        auris_error e = {0};
+        if (auris_models_path("yamnet", yamnet, sizeof yamnet, &e)) {
+            cli_error(CMD, "yamnet-head needs YAMNet: %s (or give --yamnet FILE)", e.message);
+            return CLI_INPUT;
+        }
+        a.tc.yamnet_path = yamnet;
+    }
     char cache[4096];
     if (a.tc.model == AURIS_TRAIN_YAMNET_HEAD && !a.tc.cache_dir) {
         snprintf(cache, sizeof cache, "%s/.cache", a.project);

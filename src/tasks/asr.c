@@ -34,6 +34,7 @@ struct auris_asr_stream {
     size_t preroll_frames, preroll_count, preroll_head;
     long long frames_done; /* VAD frames taken since the start of the input */
     int in_utt;
+    int input_started;      /* an utterance of the current input has begun */
     long long utt_start_frame;
     size_t max_frames, hard_frames;
     long long partial_every, next_partial;  /* frames */
@@ -210,9 +211,10 @@ static auris_status fail(auris_asr_stream *s, auris_status st)
 static auris_status begin_utt(auris_asr_stream *s, long long start_frame)
 {
     s->err.message[0] = '\0';
-    auris_status st = s->model->engine->begin(s->dec, &s->err);
+    auris_status st = s->model->engine->begin(s->dec, !s->input_started, &s->err);
     if (st)
         return fail(s, st);
+    s->input_started = 1;
     s->in_utt = 1;
     s->utt_start_frame = start_frame;
     if (s->last_partial)
@@ -377,6 +379,7 @@ auris_status auris_asr_stream_finish(auris_asr_stream *s)
     s->next_partial = 0;
     s->preroll_count = 0;
     s->in_utt = 0;
+    s->input_started = 0;
     return st;
 }
 

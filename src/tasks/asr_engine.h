@@ -30,7 +30,10 @@ typedef struct asr_engine {
     void (*model_free)(void *model);
     auris_status (*decoder_new)(const void *model, void **dec, auris_error *err);
     void (*decoder_free)(void *dec);
-    auris_status (*begin)(void *dec, auris_error *err);
+    /* Starts an utterance; new_input is set for the first utterance of an input (a file,
+     * or a live stream after auris_asr_stream_finish), whose channel estimates (noise
+     * level, cepstral mean) must not come from the previous input. */
+    auris_status (*begin)(void *dec, int new_input, auris_error *err);
     auris_status (*feed)(void *dec, const float *samples, size_t n, auris_error *err);
     /* The running hypothesis ("" when none); valid until the next call on dec. */
     const char *(*partial)(void *dec);

@@ -179,6 +179,58 @@ size_t train_speed(const float *x, size_t n, double factor, float *out, size_t c
     return m;
 }
 
+size_t train_trim(const float *x, size_t n, int rate_hz, double below_db, size_t *start)
+{
+    size_t hop = (size_t)(rate_hz / 100), frames = hop ? n / hop : 0;
+    *start = 0;
+    if (frames < 2)
+        return n;
+    double peak = 0;
+    for (size_t f = 0; f < frames; f++) {
+        double e = 0;
+        for (size_t i = f * hop; i < (f + 1) * hop; i++)
+            e += (double)x[i] * x[i];
+        peak = e > peak ? e : peak;
+    }
+    double keep = peak * pow(10.0, -below_db / 10.0);
+    size_t first = frames, last = 0;
+    for (size_t f = 0; f < frames; f++) {
+        double e = 0;
+        for (size_t i = f * hop; i < (f + 1) * hop; i++)
+            e += (double)x[i] * x[i];
+        if (e >= keep && e > 0) {
+            first = f < first ? f : first;
+            last = f;
+        }
+    }
+    if (first == frames)
+        return n;
+    *start = first * hop;
+    size_t end = last + 1 == frames ? n : (last + 1) * hop;
+    return end - *start;
+}
+
+void train_stretch_time(float *img, int rows, int cols, double factor, float *tmp)
+{
+    size_t n = (size_t)rows * cols;
+    float lo = img[0];
+    for (size_t i = 1; i < n; i++)
+        lo = img[i] < lo ? img[i] : lo;
+    double centre = 0.5 * (cols - 1);
+    for (int t = 0; t < cols; t++) {
+        double pos = centre + (t - centre) / factor;
+        long k = (long)floor(pos);
+        float f = (float)(pos - (double)k);
+        for (int r = 0; r < rows; r++) {
+            const float *row = img + (size_t)r * cols;
+            float a = k >= 0 && k < cols ? row[k] : lo;
+            float b = k + 1 >= 0 && k + 1 < cols ? row[k + 1] : lo;
+            tmp[(size_t)r * cols + t] = (1 - f) * a + f * b;
+        }
+    }
+    memcpy(img, tmp, n * sizeof *img);
+}
+
 void train_spec_augment(const auris_train_config *cfg, uint64_t *rng, float *img, int rows,
                         int cols)
 {

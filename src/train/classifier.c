@@ -4,8 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "auris/classifier.h"
+#include "auris/models.h"
 #include "auris/tag.h"
 #include "core/error.h"
 #include "train/train_internal.h"
@@ -92,12 +94,22 @@ static auris_status setup_features(auris_trained_classifier *c, const auris_trai
     c->duration_s = dur;
     c->fc.clip_samples = (size_t)llround(dur * rate);
     if (c->yamnet_head) {
-        const char *path = cfg->yamnet_path ? cfg->yamnet_path
-                         : auris_nn_model_meta(c->model, TRAIN_META_YAMNET);
-        if (!path || !*path)
-            path = getenv("AURIS_YAMNET");
+        /* the given file, else the one it was trained with, else $AURIS_YAMNET, else the
+         * installed one */
+        const char *path = cfg->yamnet_path;
+        const char *stored = auris_nn_model_meta(c->model, TRAIN_META_YAMNET);
+        char installed[4096];
+        auris_error e = {0};
+        if (!path && stored && *stored && access(stored, R_OK) == 0)
+            path = stored;
         if (!path)
-            return auris_fail(err, AURIS_EMODEL, "%s: needs the YAMNet model file", c->name);
+            path = getenv("AURIS_YAMNET");
+        if (!path && !auris_models_path("yamnet", installed, sizeof installed, &e))
+            path = installed;
+        if (!path)
+            return auris_fail(err, AURIS_EMODEL, "%s: needs the YAMNet model file%s%s (give "
+                              "--yamnet FILE or install it with auris models import)", c->name,
+                              stored && *stored ? ", not found at " : "", stored ? stored : "");
         c->in_size = AURIS_YAMNET_EMBEDDING;
         return train_embedder_new(path, NULL, &c->emb, err);
     }

@@ -1,6 +1,7 @@
 /* The cnn presets: VGG-like stacks of 3x3 convolution, batch norm and ReLU with 2x2 max
  * pooling between stages, global average pooling and a linear classifier. "small" has one
  * convolution per stage (16-32-64-128 channels), "medium" two (32-64-128-256). */
+#define _DEFAULT_SOURCE /* realpath */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,7 +104,11 @@ auris_status train_set_meta(auris_nn_model *m, const auris_train_config *cfg,
         st = meta_int(m, TRAIN_META_HOP, fc->hop, err);
     if (!st)
         st = meta_int(m, TRAIN_META_DURATION, cfg->duration_s, err);
-    if (!st && yam && cfg->yamnet_path)
-        st = auris_nn_model_set_meta(m, TRAIN_META_YAMNET, cfg->yamnet_path, err);
+    /* absolute, so the model finds YAMNet from any working directory */
+    if (!st && yam && cfg->yamnet_path) {
+        char *abs = realpath(cfg->yamnet_path, NULL);
+        st = auris_nn_model_set_meta(m, TRAIN_META_YAMNET, abs ? abs : cfg->yamnet_path, err);
+        free(abs);
+    }
     return st;
 }

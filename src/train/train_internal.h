@@ -61,6 +61,13 @@ void train_augment_wave(const train_augment *a, uint64_t *rng, float *x, size_t 
 /* Speed perturbation by linear interpolation: out gets round(n / factor) samples (at most
  * cap), returned. */
 size_t train_speed(const float *x, size_t n, double factor, float *out, size_t cap);
+/* Endpointing as a silence trimmer does it: the part of x from the first to the last 10 ms
+ * frame within below_db of the loudest frame. Returns its length and sets *start. */
+size_t train_trim(const float *x, size_t n, int rate_hz, double below_db, size_t *start);
+/* Tempo perturbation of an image: time stretched by factor (> 1 slower) about its centre,
+ * by linear interpolation between frames; frames beyond the image take its minimum. tmp
+ * holds rows * cols floats. */
+void train_stretch_time(float *img, int rows, int cols, double factor, float *tmp);
 /* SpecAugment time and frequency masks on a standardised image (masked to 0, its mean). */
 void train_spec_augment(const auris_train_config *cfg, uint64_t *rng, float *img, int rows,
                         int cols);

@@ -31,6 +31,8 @@ typedef struct split {
     float **wave;        /* cnn training set: decoded audio */
     size_t *wave_n;
     float *x;            /* fixed inputs (n x in_size): val, or yamnet-head embeddings */
+    size_t *row_file;    /* yamnet-head: the file each row (patch) comes from; rows of a
+                            file are consecutive */
 } split;
 
 typedef struct run {
@@ -60,7 +62,7 @@ typedef struct worker {
     int id, n_workers;
     int mode;               /* 0 decode, 1 fixed inputs, 2 epoch inputs */
     train_featurizer *fz;
-    float *clip, *tmp;
+    float *clip, *tmp, *stretch;
     auris_status st;
     auris_error err;
 } worker;
@@ -101,6 +103,12 @@ static void epoch_input(run *r, worker *w, size_t k, float *img)
     const float *x = s->wave[k];
     size_t n = s->wave_n[k];
     float *sp = NULL;
+    if (c->trim_db > 0 && train_rng_uniform(&rng) < 0.5) {
+        double below = c->trim_db + train_rng_uniform(&rng) * (60.0 - c->trim_db);
+        size_t start;
+        n = train_trim(x, n, r->fc.sample_rate_hz, below, &start);
+        x += start;
+    }
     if (c->speed > 0) {
         double f = 1 + (2 * train_rng_uniform(&rng) - 1) * c->speed;
         size_t cap = (size_t)((double)n / f) + 2;
@@ -114,6 +122,10 @@ static void epoch_input(run *r, worker *w, size_t k, float *img)
     if (r->aug)
         train_augment_wave(r->aug, &rng, w->clip, r->fc.clip_samples, w->tmp);
     train_featurize(w->fz, w->clip, img);
+    if (c->tempo > 0) {
+        double f = 1 + (2 * train_rng_uniform(&rng) - 1) * c->tempo;
+        train_stretch_time(img, r->rows, r->cols, f, w->stretch);
+    }
     train_spec_augment(c, &rng, img, r->rows, r->cols);
 }
 
@@ -159,6 +171,7 @@ static auris_status embed_split(run *r, split *s, auris_error *err)
     size_t files = auris_dataset_count(s->d), rows = 0, cap = 0, in = r->in_size;
     float *x = NULL;
     int *lab = NULL;
+    size_t *rf = NULL;
     auris_status st = AURIS_OK;
     for (size_t i = 0; !st && i < files; i++) {
         float *p;
@@ -175,22 +188,28 @@ static auris_status embed_split(run *r, split *s, auris_error *err)
             x = nx ? nx : x;
             int *nl = nx ? realloc(lab, cap * sizeof *nl) : NULL;
             lab = nl ? nl : lab;
-            if (!nx || !nl)
+            size_t *nf = nl ? realloc(rf, cap * sizeof *nf) : NULL;
+            rf = nf ? nf : rf;
+            if (!nx || !nl || !nf)
                 st = auris_fail(err, AURIS_ENOMEM, "yamnet-head: out of memory for %zu patches",
                                 rows + n);
         }
         if (!st) {
             memcpy(x + rows * in, p, n * in * sizeof *x);
-            for (size_t k = 0; k < n; k++)
+            for (size_t k = 0; k < n; k++) {
                 lab[rows + k] = auris_dataset_label(s->d, i);
+                rf[rows + k] = i;
+            }
             rows += n;
         }
         free(p);
     }
     free(s->x);
     free(s->label);
+    free(s->row_file);
     s->x = x;
     s->label = lab;
+    s->row_file = rf;
     s->n = rows;
     return st;
 }
@@ -277,6 +296,7 @@ static void split_free(split *s)
     free(s->item);
     free(s->label);
     free(s->x);
+    free(s->row_file);
 }
 
 /* ---- model ---- */
@@ -326,6 +346,8 @@ static auris_status build_model(run *r, const char *const *labels, auris_error *
 
 /* ---- evaluation on the fixed validation inputs ---- */
 
+/* Validation loss over rows and metrics over files: a yamnet-head file's patches are
+ * averaged into one prediction, as auris predict and auris val do. */
 static auris_status evaluate(run *r, auris_metrics *mt, double *loss, auris_error *err)
 {
     auris_nn_state_config sc;
@@ -335,7 +357,10 @@ static auris_status evaluate(run *r, auris_metrics *mt, double *loss, auris_erro
     auris_status st = auris_nn_state_new(r->model, &sc, &s, err);
     double sum = 0;
     auris_metrics_reset(mt);
-    float *p = malloc((size_t)r->classes * sizeof *p);
+    const size_t *rf = r->va.row_file;
+    float *p = malloc(2 * (size_t)r->classes * sizeof *p);
+    float *acc = p ? p + r->classes : NULL;
+    int rows_in_acc = 0;
     if (!st && !p)
         st = auris_fail(err, AURIS_ENOMEM, "out of memory");
     for (size_t b = 0; !st && b < r->va.n; b += (size_t)sc.max_batch) {
@@ -347,6 +372,7 @@ static auris_status evaluate(run *r, auris_metrics *mt, double *loss, auris_erro
         sum += (double)auris_nn_loss_cross_entropy(out, r->va.label + b, n, r->classes, 0, NULL)
                * n;
         for (int k = 0; k < n; k++) {
+            size_t row = b + (size_t)k;
             const float *o = out + (size_t)k * r->classes;
             float mx = o[0];
             for (int c = 1; c < r->classes; c++)
@@ -355,8 +381,14 @@ static auris_status evaluate(run *r, auris_metrics *mt, double *loss, auris_erro
             for (int c = 0; c < r->classes; c++)
                 z += p[c] = expf(o[c] - mx);
             for (int c = 0; c < r->classes; c++)
-                p[c] = (float)(p[c] / z);
-            auris_metrics_add(mt, r->va.label[b + k], p);
+                acc[c] = (rows_in_acc ? acc[c] : 0) + (float)(p[c] / z);
+            rows_in_acc++;
+            if (rf && row + 1 < r->va.n && rf[row + 1] == rf[row])
+                continue;
+            for (int c = 0; c < r->classes; c++)
+                acc[c] /= (float)rows_in_acc;
+            auris_metrics_add(mt, r->va.label[row], acc);
+            rows_in_acc = 0;
         }
     }
     free(p);
@@ -494,10 +526,10 @@ static auris_status write_args(const auris_train_config *c, const char *path, au
             (double)c->label_smoothing, c->patience, (unsigned long long)c->seed, c->threads);
     fprintf(f, "  \"time_masks\": %d,\n  \"freq_masks\": %d,\n  \"time_mask_frac\": %g,\n"
             "  \"freq_mask_frac\": %g,\n  \"mixup\": %g,\n  \"gain_db\": %g,\n  \"shift_s\": %g,\n"
-            "  \"speed\": %g,\n  \"noise_prob\": %g,\n  \"snr_db\": [%g, %g],\n"
+            "  \"speed\": %g,\n  \"tempo\": %g,\n  \"trim_db\": %g,\n  \"noise_prob\": %g,\n  \"snr_db\": [%g, %g],\n"
             "  \"rir_prob\": %g,\n  \"head_hidden\": %d,\n", c->time_masks, c->freq_masks,
             (double)c->time_mask_frac, (double)c->freq_mask_frac, (double)c->mixup,
-            (double)c->gain_db, (double)c->shift_s, (double)c->speed,
+            (double)c->gain_db, (double)c->shift_s, (double)c->speed, (double)c->tempo, (double)c->trim_db,
             (double)(c->noise_dir ? c->noise_prob : 0), (double)c->snr_min_db,
             (double)c->snr_max_db, (double)(c->rir_dir ? c->rir_prob : 0), c->head_hidden);
     static const char *const paths[] = {"noise_dir", "rir_dir", "yamnet"};
@@ -608,14 +640,23 @@ static auris_status check_config(const auris_train_config *c, const auris_datase
         return auris_fail(err, AURIS_EINVAL, "training: no run folder");
     if (c->epochs < 1 || c->batch < 2 || c->threads < 1 || c->threads > MAX_THREADS ||
         !(c->lr > 0) || c->duration_s <= 0 || c->sample_rate_hz < AURIS_MIN_SAMPLE_RATE_HZ ||
-        c->n_mels < 1 || c->mixup < 0 || c->speed < 0 || c->speed >= 0.5f)
+        c->n_mels < 1 || c->mixup < 0 || c->speed < 0 || c->speed >= 0.5f ||
+        c->tempo < 0 || c->tempo >= 0.5f || c->trim_db < 0 || c->trim_db > 60)
         return auris_fail(err, AURIS_EINVAL, "training: invalid configuration (epochs %d, "
                           "batch %d, threads %d, lr %g, duration %g s, rate %d, mels %d, mixup %g, "
-                          "speed %g)", c->epochs, c->batch, c->threads, (double)c->lr,
+                          "speed %g, tempo %g)", c->epochs, c->batch, c->threads, (double)c->lr,
                           (double)c->duration_s, c->sample_rate_hz, c->n_mels, (double)c->mixup,
-                          (double)c->speed);
+                          (double)c->speed, (double)c->tempo);
     if (c->model == AURIS_TRAIN_YAMNET_HEAD && !c->yamnet_path)
         return auris_fail(err, AURIS_EINVAL, "yamnet-head: no YAMNet model file given");
+    /* yamnet-head trains on cached embeddings: changing the sound would need them computed
+     * again every epoch, so these would silently do nothing */
+    if (c->model == AURIS_TRAIN_YAMNET_HEAD &&
+        (c->time_masks || c->freq_masks || c->gain_db > 0 || c->shift_s > 0 || c->speed > 0 ||
+         c->tempo > 0 || c->trim_db > 0 || c->noise_dir || c->rir_dir))
+        return auris_fail(err, AURIS_EINVAL, "yamnet-head trains on cached YAMNet embeddings: "
+                          "of the augmentations only --mixup applies (not --specaugment, --gain, "
+                          "--shift, --speed, --tempo, --trim, --noise, --rir)");
     if (auris_dataset_class_count(train) < 2)
         return auris_fail(err, AURIS_EINVAL, "training needs at least 2 classes (found %d)",
                           auris_dataset_class_count(train));
@@ -647,11 +688,12 @@ static auris_status prepare(run *r, worker *ws, const auris_train_config *cfg,
         if (!st) {
             ws[i].clip = malloc(r->fc.clip_samples * sizeof *ws[i].clip);
             ws[i].tmp = malloc(r->fc.clip_samples * sizeof *ws[i].tmp);
-            if (!ws[i].clip || !ws[i].tmp)
-                st = auris_fail(err, AURIS_ENOMEM, "training: out of memory");
             r->rows = r->fc.n_mels;
             r->cols = train_featurizer_frames(ws[i].fz);
             r->in_size = (size_t)r->rows * r->cols;
+            ws[i].stretch = malloc(r->in_size * sizeof *ws[i].stretch);
+            if (!ws[i].clip || !ws[i].tmp || !ws[i].stretch)
+                st = auris_fail(err, AURIS_ENOMEM, "training: out of memory");
         }
     }
     if (!st)
@@ -844,6 +886,7 @@ static auris_status train_run(const auris_train_config *cfg, const auris_dataset
         train_featurizer_free(ws[i].fz);
         free(ws[i].clip);
         free(ws[i].tmp);
+        free(ws[i].stretch);
     }
     split_free(&r.tr);
     split_free(&r.va);

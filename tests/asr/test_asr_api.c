@@ -11,6 +11,7 @@ typedef struct collected {
     double first_start, last_end;
     char text[1024];
     int words_ordered, confidences_ok;
+    char words[4096];  /* "word start end confidence" of every word */
 } collected;
 
 static void on_segment(const auris_asr_segment *seg, void *user)
@@ -27,6 +28,8 @@ static void on_segment(const auris_asr_segment *seg, void *user)
             c->words_ordered = 0;
         if (!(w->confidence >= 0 && w->confidence <= 1))
             c->confidences_ok = 0;
+        size_t wl = strlen(c->words);
+        snprintf(c->words + wl, sizeof c->words - wl, "%s %.3f %.3f %.4f\n", w->word, w->start_s, w->end_s, (double)w->confidence);
     }
 }
 
@@ -96,23 +99,32 @@ static void test_silence(void)
     auris_asr_model_free(m);
 }
 
+/* A LibriVox test recording at 16 kHz (0 when pocketsphinx-testdata is missing). */
+static int load_librivox(const char *id, float **x, size_t *frames)
+{
+    int rate = 0, ch = 0;
+    auris_source_config scfg;
+    auris_source_config_default(&scfg);
+    scfg.sample_rate_hz = 16000;
+    auris_error err = {0};
+    char path[256];
+    snprintf(path, sizeof path, LIBRIVOX "sense_and_sensibility_01_austen_64kb-%s.wav", id);
+    if (auris_audio_load(path, &scfg, 60, x, frames, &rate, &ch, &err)) {
+        printf("skipped: pocketsphinx-testdata not installed (%s)\n", err.message);
+        return 0;
+    }
+    return 1;
+}
+
 /* librivox 0930 ("he might even have been made amiable himself") after 1.5 s of silence,
  * then the same again from time 0 after finish: times restart, words are ordered. */
 static void test_recording(void)
 {
     float *x = NULL;
     size_t frames = 0;
-    int rate = 0, ch = 0;
-    auris_source_config scfg;
-    auris_source_config_default(&scfg);
-    scfg.sample_rate_hz = 16000;
-    auris_error err = {0};
-    if (auris_audio_load(LIBRIVOX "sense_and_sensibility_01_austen_64kb-0930.wav", &scfg, 60,
-                         &x, &frames, &rate, &ch, &err)) {
-        printf("skipped: pocketsphinx-testdata not installed (%s)\n", err.message);
+    if (!load_librivox("0930", &x, &frames))
         return;
-    }
-    collected c = {0, 0, 0, "", 1, 1};
+    collected c = {0, 0, 0, "", 1, 1, ""};
     auris_asr_model *m = NULL;
     auris_asr_stream *s = open_stream(&m, &c);
     CHECK(s != NULL);
@@ -140,10 +152,52 @@ static void test_recording(void)
     free(x);
 }
 
+/* An input's words, times and confidences do not depend on what the stream decoded before
+ * it (noise estimate and cepstral mean start again for each input): recording A alone,
+ * then another recording at a very different level followed by A on the same stream. */
+static void test_inputs_independent(void)
+{
+    float *a = NULL, *b = NULL;
+    size_t na = 0, nb = 0;
+    if (!load_librivox("0930", &a, &na) || !load_librivox("0880", &b, &nb)) {
+        free(a);
+        return;
+    }
+    for (size_t i = 0; i < nb; i++)
+        b[i] *= 0.05f;
+    collected alone = {0}, after = {0};
+    auris_asr_model *m = NULL;
+    auris_asr_stream *s = open_stream(&m, &alone);
+    CHECK(s != NULL);
+    if (s) {
+        CHECK_OK(auris_asr_stream_process(s, a, na));
+        CHECK_OK(auris_asr_stream_finish(s));
+    }
+    auris_asr_stream_free(s);
+    auris_asr_model_free(m);
+    s = open_stream(&m, &after);
+    CHECK(s != NULL);
+    if (s) {
+        CHECK_OK(auris_asr_stream_process(s, b, nb));
+        CHECK_OK(auris_asr_stream_finish(s));
+        after.words[0] = '\0';
+        CHECK_OK(auris_asr_stream_process(s, a, na));
+        CHECK_OK(auris_asr_stream_finish(s));
+        CHECK(alone.words[0] != '\0');
+        CHECK_MSG(!strcmp(alone.words, after.words), "alone:\n%safter another input:\n%s",
+                  alone.words, after.words);
+    }
+    auris_asr_stream_free(s);
+    auris_asr_model_free(m);
+    free(a);
+    free(b);
+}
+
 int main(void)
 {
     test_config_errors();
     test_silence();
     test_recording();
+    test_inputs_independent();
     return test_finish("asr/asr_api");
 }
