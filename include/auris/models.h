@@ -29,6 +29,10 @@ auris_status auris_models_dir(char *buf, size_t n, auris_error *err);
  * file does not exist. */
 auris_status auris_models_path(const char *name, char *buf, size_t n, auris_error *err);
 
+/* The YAMNet model file to use when none is given: $AURIS_YAMNET when set, else the
+ * installed "yamnet" (errors as auris_models_path). */
+auris_status auris_models_yamnet_path(char *buf, size_t n, auris_error *err);
+
 /* 1 when name is a valid model name (see auris_models_path). */
 int auris_models_name_valid(const char *name);
 

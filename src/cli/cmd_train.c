@@ -473,11 +473,9 @@ int cmd_train(int argc, char **argv)
         return CLI_USAGE;
     }
     char yamnet[4096];
-    if (a.tc.model == AURIS_TRAIN_YAMNET_HEAD && !a.tc.yamnet_path)
-        a.tc.yamnet_path = getenv("AURIS_YAMNET");
     if (a.tc.model == AURIS_TRAIN_YAMNET_HEAD && !a.tc.yamnet_path) {
         auris_error e = {0};
-        if (auris_models_path("yamnet", yamnet, sizeof yamnet, &e)) {
+        if (auris_models_yamnet_path(yamnet, sizeof yamnet, &e)) {
             cli_error(CMD, "yamnet-head needs YAMNet: %s (or give --yamnet FILE)", e.message);
             return CLI_INPUT;
         }

@@ -76,6 +76,16 @@ auris_status auris_models_path(const char *name, char *buf, size_t n, auris_erro
     return AURIS_OK;
 }
 
+auris_status auris_models_yamnet_path(char *buf, size_t n, auris_error *err)
+{
+    const char *env = getenv("AURIS_YAMNET");
+    if (env && *env) {
+        int len = snprintf(buf, n, "%s", env);
+        return fit(buf, n, len, err);
+    }
+    return auris_models_path("yamnet", buf, n, err);
+}
+
 /* Labels are stored either as a JSON array in a string or one per line. */
 static int count_entries(const char *text)
 {

@@ -388,6 +388,14 @@ static auris_status ps_begin(void *dp, int new_input, auris_error *err)
     return AURIS_OK;
 }
 
+static void to_pcm(const float *x, size_t n, int16 *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        float v = x[i] * 32768.0f;
+        out[i] = (int16)(v >= 32767.0f ? 32767 : v <= -32768.0f ? -32768 : (int)v);
+    }
+}
+
 /* Live input is decoded as it arrives, with the running cepstral mean of the input (the
  * mean of the speech heard so far). A file's utterances are kept until they end and
  * decoded whole, each with its own mean, as the model was trained (feat.params: -cmn
@@ -397,26 +405,24 @@ static auris_status ps_begin(void *dp, int new_input, auris_error *err)
 static auris_status ps_feed(void *dp, const float *x, size_t n, auris_error *err)
 {
     ps_dec *d = dp;
+    if (d->whole) {
+        if (d->utt_n + n > d->utt_cap) {
+            size_t cap = 2 * (d->utt_n + n);
+            int16 *u = realloc(d->utt, cap * sizeof *u);
+            if (!u)
+                return auris_fail(err, AURIS_ENOMEM, "asr: out of memory for an utterance");
+            d->utt = u;
+            d->utt_cap = cap;
+        }
+        to_pcm(x, n, d->utt + d->utt_n);
+        d->utt_n += n;
+        return AURIS_OK;
+    }
     while (n) {
         size_t k = n < PS_FEED_BLOCK ? n : PS_FEED_BLOCK;
-        for (size_t i = 0; i < k; i++) {
-            float v = x[i] * 32768.0f;
-            d->pcm[i] = (int16)(v >= 32767.0f ? 32767 : v <= -32768.0f ? -32768 : (int)v);
-        }
-        if (d->whole) {
-            if (d->utt_n + k > d->utt_cap) {
-                size_t cap = 2 * (d->utt_n + k);
-                int16 *u = realloc(d->utt, cap * sizeof *u);
-                if (!u)
-                    return auris_fail(err, AURIS_ENOMEM, "asr: out of memory for an utterance");
-                d->utt = u;
-                d->utt_cap = cap;
-            }
-            memcpy(d->utt + d->utt_n, d->pcm, k * sizeof *d->pcm);
-            d->utt_n += k;
-        } else if (ps_process_raw(d->ps, d->pcm, k, FALSE, FALSE) < 0) {
+        to_pcm(x, k, d->pcm);
+        if (ps_process_raw(d->ps, d->pcm, k, FALSE, FALSE) < 0)
             return auris_fail(err, AURIS_EINTERNAL, "asr: pocketsphinx failed to decode");
-        }
         x += k;
         n -= k;
     }

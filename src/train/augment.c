@@ -187,24 +187,18 @@ size_t train_trim(const float *x, size_t n, int rate_hz, double below_db, size_t
         return n;
     double peak = 0;
     for (size_t f = 0; f < frames; f++) {
-        double e = 0;
-        for (size_t i = f * hop; i < (f + 1) * hop; i++)
-            e += (double)x[i] * x[i];
+        double e = power(x + f * hop, hop);
         peak = e > peak ? e : peak;
     }
-    double keep = peak * pow(10.0, -below_db / 10.0);
-    size_t first = frames, last = 0;
-    for (size_t f = 0; f < frames; f++) {
-        double e = 0;
-        for (size_t i = f * hop; i < (f + 1) * hop; i++)
-            e += (double)x[i] * x[i];
-        if (e >= keep && e > 0) {
-            first = f < first ? f : first;
-            last = f;
-        }
-    }
-    if (first == frames)
+    if (!(peak > 0))
         return n;
+    /* only the edges are scanned again, up to the first frame loud enough */
+    double keep = peak * pow(10.0, -below_db / 10.0);
+    size_t first = 0, last = frames - 1;
+    while (power(x + first * hop, hop) < keep)
+        first++;
+    while (power(x + last * hop, hop) < keep)
+        last--;
     *start = first * hop;
     size_t end = last + 1 == frames ? n : (last + 1) * hop;
     return end - *start;

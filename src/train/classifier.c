@@ -98,14 +98,12 @@ static auris_status setup_features(auris_trained_classifier *c, const auris_trai
          * installed one */
         const char *path = cfg->yamnet_path;
         const char *stored = auris_nn_model_meta(c->model, TRAIN_META_YAMNET);
-        char installed[4096];
+        char fallback[4096];
         auris_error e = {0};
         if (!path && stored && *stored && access(stored, R_OK) == 0)
             path = stored;
-        if (!path)
-            path = getenv("AURIS_YAMNET");
-        if (!path && !auris_models_path("yamnet", installed, sizeof installed, &e))
-            path = installed;
+        if (!path && !auris_models_yamnet_path(fallback, sizeof fallback, &e))
+            path = fallback;
         if (!path)
             return auris_fail(err, AURIS_EMODEL, "%s: needs the YAMNet model file%s%s (give "
                               "--yamnet FILE or install it with auris models import)", c->name,

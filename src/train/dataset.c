@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "auris/train.h"
+#include "core/csv.h"
 #include "core/error.h"
 #include "train/train_internal.h"
 
@@ -193,6 +194,18 @@ int train_is_dir(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* dir/name (malloc'ed), or NULL with err set. */
+static char *join_path(const char *dir, const char *name, auris_error *err)
+{
+    size_t len = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(len);
+    if (p)
+        snprintf(p, len, "%s/%s", dir, name);
+    else
+        auris_fail(err, AURIS_ENOMEM, "%s: out of memory", dir);
+    return p;
+}
+
 auris_status train_walk(const char *dir, int depth, train_walk_fn fn, void *user,
                         auris_error *err)
 {
@@ -202,13 +215,11 @@ auris_status train_walk(const char *dir, int depth, train_walk_fn fn, void *user
     size_t n = 0;
     auris_status st = list_dir(dir, &names, &n, err);
     for (size_t i = 0; !st && i < n; i++) {
-        size_t len = strlen(dir) + strlen(names[i]) + 2;
-        char *p = malloc(len);
+        char *p = join_path(dir, names[i], err);
         if (!p) {
-            st = auris_fail(err, AURIS_ENOMEM, "%s: out of memory", dir);
+            st = AURIS_ENOMEM;
             break;
         }
-        snprintf(p, len, "%s/%s", dir, names[i]);
         st = train_is_dir(p) ? train_walk(p, depth + 1, fn, user, err) : fn(p, user, err);
         free(p);
     }
@@ -240,13 +251,11 @@ auris_status auris_dataset_add_dir(auris_dataset *d, const char *dir, auris_erro
     auris_status st = list_dir(dir, &names, &n, err);
     size_t classes = 0;
     for (size_t i = 0; !st && i < n; i++) {
-        size_t len = strlen(dir) + strlen(names[i]) + 2;
-        char *p = malloc(len);
+        char *p = join_path(dir, names[i], err);
         if (!p) {
-            st = auris_fail(err, AURIS_ENOMEM, "%s: out of memory", dir);
+            st = AURIS_ENOMEM;
             break;
         }
-        snprintf(p, len, "%s/%s", dir, names[i]);
         if (train_is_dir(p)) {
             add_ctx a = {d, 0};
             st = class_insert(d, names[i], &a.label, err);
@@ -262,43 +271,6 @@ auris_status auris_dataset_add_dir(auris_dataset *d, const char *dir, auris_erro
         st = auris_fail(err, AURIS_EINVAL, "%s: no class folders (expected %s/<class>/<files>)",
                         dir, dir);
     return st;
-}
-
-/* Splits one CSV line in place into at most max fields (double quotes understood). */
-static int csv_split(char *line, char **fields, int max)
-{
-    int n = 0;
-    char *p = line;
-    while (n < max) {
-        char *out = p;
-        fields[n++] = p;
-        int quoted = *p == '"';
-        if (quoted)
-            p++;
-        for (;;) {
-            if (!*p || *p == '\n' || *p == '\r') {
-                *out = 0;
-                return n;
-            }
-            if (quoted && *p == '"') {
-                if (p[1] == '"') {
-                    *out++ = '"';
-                    p += 2;
-                    continue;
-                }
-                quoted = 0;
-                p++;
-                continue;
-            }
-            if (!quoted && *p == ',') {
-                *out = 0;
-                p++;
-                break;
-            }
-            *out++ = *p++;
-        }
-    }
-    return n;
 }
 
 static int column(char **f, int n, const char *const *names)
@@ -360,7 +332,12 @@ auris_status auris_dataset_add_manifest(auris_dataset *d, const char *csv_path,
         }
         if (line[0] == '\n' || line[0] == '\r' || line[0] == 0)
             continue;
-        int n = csv_split(line, fields, 64);
+        int n = auris_csv_split(line, fields, 64);
+        if (n < 0) {
+            st = auris_fail(err, AURIS_ECORRUPT, "%s:%d: unterminated quote or more than 64 "
+                            "columns", csv_path, lineno);
+            break;
+        }
         if (cf < 0) {
             cf = column(fields, n, fname);
             cl = column(fields, n, lname);
