@@ -139,7 +139,8 @@ check "$py -c 'import json,sys; s=json.load(open(sys.argv[1]))[\"segments\"]; as
       "--max-segment: $(head -c 300 "$tmp/cut.json")"
 
 # ---- any format and rate: a 44.1 kHz stereo FLAC gives the same words ----
-sox "$tmp/two.wav" -r 44100 -c 2 "$tmp/two.flac"
+# -R: repeatable dither, so the FLAC (and its transcript) is the same on every run
+sox -R "$tmp/two.wav" -r 44100 -c 2 "$tmp/two.flac"
 "$auris" transcribe "$tmp/two.flac" >"$tmp/flac.txt"
 "$auris" transcribe "$tmp/two.wav" >"$tmp/wav.txt"
 printf '%s\t%s\n' "$tmp/two.flac" "$(tr '\n' ' ' <"$tmp/wav.txt")" >"$tmp/flac.tsv"

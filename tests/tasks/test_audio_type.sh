@@ -9,7 +9,7 @@ if [ ! -f "$speech" ]; then
   echo "skipped: $speech not found (pocketsphinx-testdata)"; exit 77
 fi
 sox -n -r 16000 -c 1 "$TMP/silence.wav" trim 0 4
-sox "$speech" -r 16000 -c 1 "$TMP/speech.wav"
+sox -R "$speech" -r 16000 -c 1 "$TMP/speech.wav"
 sox "$TMP/speech.wav" "$TMP/silence.wav" "$TMP/both.wav"
 speech_s=$(soxi -D "$TMP/speech.wav")
 
