@@ -57,14 +57,15 @@ int auris_dataset_class_count(const auris_dataset *d);
 const char *auris_dataset_class_name(const auris_dataset *d, int c);
 /* The class names array (auris_dataset_class_count entries), valid while d lives. */
 const char *const *auris_dataset_class_names(const auris_dataset *d);
-/* Sorted distinct nonzero folds into folds[0..max); returns how many there are. */
+/* Sorted distinct nonzero folds into folds[0..max); returns how many there are (-1 when
+ * more than max). Fold 0 is not a fold: its files are extra training data, never held out. */
 int auris_dataset_folds(const auris_dataset *d, int *folds, int max);
 
 /* Stratified split: round(val_fraction * n_c) files of each class c go to *val, chosen by
  * a generator seeded with seed; both keep d's class list. */
 auris_status auris_dataset_split(const auris_dataset *d, double val_fraction, uint64_t seed,
                                  auris_dataset **train, auris_dataset **val, auris_error *err);
-/* Files of fold go to *held_out, the others to *rest. */
+/* Files of fold (>= 1) go to *held_out, the others (fold 0 included) to *rest. */
 auris_status auris_dataset_split_fold(const auris_dataset *d, int fold, auris_dataset **rest,
                                       auris_dataset **held_out, auris_error *err);
 
@@ -111,6 +112,8 @@ typedef struct auris_train_config {
     auris_nn_schedule schedule;  /* default cosine over all epochs */
     float warmup_epochs;         /* default 1 */
     float label_smoothing;       /* default 0.05 */
+    float ema;                   /* > 0: evaluate and save the exponential moving average
+                                    of the weights with this decay, e.g. 0.999 (default 0) */
     int patience;                /* stop after this many epochs without a better val loss
                                     (0 = never; default 10) */
     uint64_t seed;               /* default 0 */
@@ -127,6 +130,8 @@ typedef struct auris_train_config {
                                     leading and trailing sound quieter than a level drawn
                                     in [trim_db, 60] dB below the loudest 10 ms, as a
                                     silence trimmer cuts weak onsets (0 = off) */
+    float lowpass_prob;          /* chance a clip is low-pass filtered (24 dB/octave, cut-off
+                                    log-uniform in [1 kHz, 0.9 Nyquist]); 0 = off */
     float tempo;                 /* tempo perturbation (pitch kept): the log-mel image is
                                     stretched in time by a factor in [1 - t, 1 + t] */
     const char *noise_dir;       /* background noise files (any depth) */

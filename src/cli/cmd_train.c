@@ -46,7 +46,8 @@ static void help(FILE *f)
         "      --manifest CSV     columns filename,label[,fold] (ESC-50's esc50.csv works)\n"
         "      --audio-dir DIR    where the manifest's files are (default: beside it, or audio/)\n"
         "      --fold K           hold fold K out: train on the others, report on fold K\n"
-        "      --cv               run every fold in turn and report mean and std\n"
+        "      --cv               run every fold in turn and report mean and std (rows of\n"
+        "                         fold 0 are never held out: extra training data)\n"
         "      --val-split F      validation fraction carved from the training data (default\n"
         "                         0.2; with --fold/--cv, 0 validates on the held-out fold)\n"
         "Model:\n"
@@ -67,6 +68,8 @@ static void help(FILE *f)
         "      --momentum X (0.9)  --weight-decay X (0.001)  --schedule cosine|step|constant\n"
         "      --warmup EPOCHS (1)  --label-smoothing X (0.05)\n"
         "      --patience N       stop after N epochs without a lower val loss (10; 0 = off)\n"
+        "      --ema DECAY        evaluate and save the moving average of the weights over\n"
+        "                         the steps (e.g. 0.999; default off)\n"
         "      --eval-last        report the last epoch's weights instead of the best\n"
         "      --seed N           same seed and --threads give the same model (default 0)\n"
         "      --threads N        threads for features and the network (default: all cores)\n"
@@ -82,6 +85,8 @@ static void help(FILE *f)
         "      --noise DIR        add background noise from DIR (--noise-prob 0.5,\n"
         "                         --snr MIN,MAX dB 5,20)\n"
         "      --rir DIR          reverberate with impulse responses from DIR (--rir-prob 0.3)\n"
+        "      --lowpass P        low-pass filter a fraction P of the clips (cut-off 1 kHz to\n"
+        "                         0.9 Nyquist: channels without the fricatives' high band)\n"
         "Output:\n"
         "      --project DIR      parent of the run folder (default runs/train)\n"
         "      --name NAME        run folder name (NAME2, NAME3... if taken)\n"
@@ -96,7 +101,7 @@ enum {
     O_YAMNET, O_CACHE, O_RATE, O_MELS, O_WIN, O_HOP, O_DUR, O_NOCROP, O_EPOCHS, O_BATCH, O_LR,
     O_OPT, O_MOM, O_WD, O_SCHED, O_WARM, O_LS, O_PAT, O_SEED, O_THREADS, O_SPEC, O_TMASK,
     O_FMASK, O_MIXUP, O_GAIN, O_SHIFT, O_SPEED, O_NOISE, O_NOISEP, O_SNR, O_RIR, O_RIRP,
-    O_PROJECT, O_NAME, O_EVALLAST, O_HIDDEN, O_TEMPO, O_TRIM
+    O_PROJECT, O_NAME, O_EVALLAST, O_HIDDEN, O_TEMPO, O_TRIM, O_EMA, O_LOWPASS
 };
 
 static const struct option long_opts[] = {
@@ -113,6 +118,7 @@ static const struct option long_opts[] = {
     {"optimizer", required_argument, NULL, O_OPT}, {"momentum", required_argument, NULL, O_MOM},
     {"weight-decay", required_argument, NULL, O_WD}, {"schedule", required_argument, NULL, O_SCHED},
     {"warmup", required_argument, NULL, O_WARM}, {"label-smoothing", required_argument, NULL, O_LS},
+    {"ema", required_argument, NULL, O_EMA}, {"lowpass", required_argument, NULL, O_LOWPASS},
     {"patience", required_argument, NULL, O_PAT}, {"seed", required_argument, NULL, O_SEED},
     {"threads", required_argument, NULL, O_THREADS}, {"specaugment", no_argument, NULL, O_SPEC},
     {"time-masks", required_argument, NULL, O_TMASK}, {"freq-masks", required_argument, NULL, O_FMASK},
@@ -152,6 +158,8 @@ static int parse_float_opt(int opt, const char *arg, train_args *a)
     case O_WD: return cli_parse_float(CMD, "--weight-decay", arg, 0, 1, &c->weight_decay);
     case O_WARM: return cli_parse_float(CMD, "--warmup", arg, 0, 1000, &c->warmup_epochs);
     case O_LS: return cli_parse_float(CMD, "--label-smoothing", arg, 0, 0.5, &c->label_smoothing);
+    case O_LOWPASS: return cli_parse_float(CMD, "--lowpass", arg, 0, 1, &c->lowpass_prob);
+    case O_EMA: return cli_parse_float(CMD, "--ema", arg, 0, 0.99999, &c->ema);
     case O_MIXUP: return cli_parse_float(CMD, "--mixup", arg, 0, 10, &c->mixup);
     case O_GAIN: return cli_parse_float(CMD, "--gain", arg, 0, 40, &c->gain_db);
     case O_SHIFT: return cli_parse_float(CMD, "--shift", arg, 0, 600, &c->shift_s);

@@ -1,5 +1,5 @@
 /* Data augmentation: random gain, background noise at a random SNR, room reverberation,
- * speed perturbation and SpecAugment masks. Every draw comes from the caller's generator,
+ * random low-pass filtering, speed perturbation and SpecAugment masks. Every draw comes from the caller's generator,
  * so a clip's augmentation depends only on the seed, the epoch and the clip. */
 #include <math.h>
 #include <stdlib.h>
@@ -26,6 +26,7 @@ typedef struct bank {
 
 struct train_augment {
     auris_train_config cfg;
+    int rate;
     bank noise, rir;
 };
 
@@ -79,6 +80,7 @@ auris_status train_augment_new(const auris_train_config *cfg, int rate_hz, train
     if (!*out)
         return auris_fail(err, AURIS_ENOMEM, "augmentation: out of memory");
     (*out)->cfg = *cfg;
+    (*out)->rate = rate_hz;
     auris_status st = bank_load(&(*out)->noise, cfg->noise_dir, MAX_NOISE_S, rate_hz, err);
     if (!st)
         st = bank_load(&(*out)->rir, cfg->rir_dir, MAX_RIR_S, rate_hz, err);
@@ -150,6 +152,30 @@ static void reverberate(const bank *b, uint64_t *rng, float *x, size_t n, float 
         x[i] = g * tmp[i];
 }
 
+/* A band-limited channel (a phone, a cheap microphone, a codec) that loses the fricatives'
+ * high band: two cascaded second-order Butterworth low-pass sections (24 dB per octave),
+ * the cut-off drawn log-uniformly between 1 kHz and 0.9 of Nyquist. */
+static void lowpass(int rate, uint64_t *rng, float *x, size_t n)
+{
+    double hi = 0.45 * rate, lo = 1000.0 < 0.5 * hi ? 1000.0 : 0.5 * hi;
+    double fc = lo * pow(hi / lo, train_rng_uniform(rng));
+    double w0 = 2 * 3.14159265358979323846 * fc / rate, cw = cos(w0);
+    double alpha = sin(w0) / (2 * 0.70710678118654752);
+    double a0 = 1 + alpha, b0 = (1 - cw) / 2 / a0, b1 = (1 - cw) / a0, b2 = b0;
+    double a1 = -2 * cw / a0, a2 = (1 - alpha) / a0;
+    for (int pass = 0; pass < 2; pass++) {
+        double x1 = 0, x2 = 0, y1 = 0, y2 = 0;
+        for (size_t i = 0; i < n; i++) {
+            double y = b0 * x[i] + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
+            x2 = x1;
+            x1 = x[i];
+            y2 = y1;
+            y1 = y;
+            x[i] = (float)y;
+        }
+    }
+}
+
 void train_augment_wave(const train_augment *a, uint64_t *rng, float *x, size_t n, float *tmp)
 {
     const auris_train_config *c = &a->cfg;
@@ -162,6 +188,8 @@ void train_augment_wave(const train_augment *a, uint64_t *rng, float *x, size_t 
         for (size_t i = 0; i < n; i++)
             x[i] *= g;
     }
+    if (c->lowpass_prob > 0 && train_rng_uniform(rng) < c->lowpass_prob)
+        lowpass(a->rate, rng, x, n);
 }
 
 size_t train_speed(const float *x, size_t n, double factor, float *out, size_t cap)

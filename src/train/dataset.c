@@ -495,6 +495,9 @@ auris_status auris_dataset_split(const auris_dataset *d, double val_fraction, ui
 auris_status auris_dataset_split_fold(const auris_dataset *d, int fold, auris_dataset **rest,
                                       auris_dataset **held_out, auris_error *err)
 {
+    if (fold <= 0)
+        return auris_fail(err, AURIS_EINVAL,
+                          "fold %d cannot be held out (fold 0 is always trained on)", fold);
     unsigned char *pick = calloc(d->n ? d->n : 1, 1);
     if (!pick)
         return auris_fail(err, AURIS_ENOMEM, "dataset: out of memory");

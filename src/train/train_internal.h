@@ -102,4 +102,15 @@ auris_status train_embed_file(train_embedder *e, const char *path, float **out, 
 auris_status train_embed_buffer(train_embedder *e, const float *x, size_t n, float **out,
                                 size_t *rows, auris_error *err);
 
+/* Moving average of a model's float32 tensors over optimiser steps (--ema). */
+typedef struct train_ema train_ema;
+
+auris_status train_ema_new(auris_nn_model *m, float decay, train_ema **out, auris_error *err);
+/* After each optimiser step. */
+void train_ema_update(train_ema *e, auris_nn_model *m);
+/* Exchanges the model's values with the averages: once to evaluate or save the average,
+ * again to go on training. */
+void train_ema_swap(train_ema *e, auris_nn_model *m);
+void train_ema_free(train_ema *e);
+
 #endif

@@ -45,6 +45,7 @@ typedef struct run {
     train_augment *aug;
     train_embedder *emb;
     auris_nn_model *model;
+    train_ema *ema;         /* --ema: the average that is evaluated and saved */
     float *epoch_x;
     int *epoch_y;
     size_t *order;
@@ -519,17 +520,18 @@ static auris_status write_args(const auris_train_config *c, const char *path, au
             (double)c->win_ms, (double)c->hop_ms, (double)c->duration_s, c->random_crop);
     fprintf(f, "  \"epochs\": %d,\n  \"batch\": %d,\n  \"optimizer\": \"%s\",\n  \"lr\": %g,\n"
             "  \"momentum\": %g,\n  \"weight_decay\": %g,\n  \"schedule\": \"%s\",\n"
-            "  \"warmup_epochs\": %g,\n  \"label_smoothing\": %g,\n  \"patience\": %d,\n"
+            "  \"warmup_epochs\": %g,\n  \"label_smoothing\": %g,\n  \"ema\": %g,\n  \"patience\": %d,\n"
             "  \"seed\": %llu,\n  \"threads\": %d,\n", c->epochs, c->batch,
             opt[c->optimizer == AURIS_NN_ADAMW], (double)c->lr, (double)c->momentum,
             (double)c->weight_decay, sched[c->schedule % 3], (double)c->warmup_epochs,
-            (double)c->label_smoothing, c->patience, (unsigned long long)c->seed, c->threads);
+            (double)c->label_smoothing, (double)c->ema, c->patience, (unsigned long long)c->seed, c->threads);
     fprintf(f, "  \"time_masks\": %d,\n  \"freq_masks\": %d,\n  \"time_mask_frac\": %g,\n"
             "  \"freq_mask_frac\": %g,\n  \"mixup\": %g,\n  \"gain_db\": %g,\n  \"shift_s\": %g,\n"
-            "  \"speed\": %g,\n  \"tempo\": %g,\n  \"trim_db\": %g,\n  \"noise_prob\": %g,\n  \"snr_db\": [%g, %g],\n"
+            "  \"speed\": %g,\n  \"lowpass_prob\": %g,\n  \"tempo\": %g,\n  \"trim_db\": %g,\n  \"noise_prob\": %g,\n  \"snr_db\": [%g, %g],\n"
             "  \"rir_prob\": %g,\n  \"head_hidden\": %d,\n", c->time_masks, c->freq_masks,
             (double)c->time_mask_frac, (double)c->freq_mask_frac, (double)c->mixup,
-            (double)c->gain_db, (double)c->shift_s, (double)c->speed, (double)c->tempo, (double)c->trim_db,
+            (double)c->gain_db, (double)c->shift_s, (double)c->speed, (double)c->lowpass_prob,
+            (double)c->tempo, (double)c->trim_db,
             (double)(c->noise_dir ? c->noise_prob : 0), (double)c->snr_min_db,
             (double)c->snr_max_db, (double)(c->rir_dir ? c->rir_prob : 0), c->head_hidden);
     static const char *const paths[] = {"noise_dir", "rir_dir", "yamnet"};
@@ -641,22 +643,23 @@ static auris_status check_config(const auris_train_config *c, const auris_datase
     if (c->epochs < 1 || c->batch < 2 || c->threads < 1 || c->threads > MAX_THREADS ||
         !(c->lr > 0) || c->duration_s <= 0 || c->sample_rate_hz < AURIS_MIN_SAMPLE_RATE_HZ ||
         c->n_mels < 1 || c->mixup < 0 || c->speed < 0 || c->speed >= 0.5f ||
-        c->tempo < 0 || c->tempo >= 0.5f || c->trim_db < 0 || c->trim_db > 60)
+        c->tempo < 0 || c->tempo >= 0.5f || c->trim_db < 0 || c->trim_db > 60 ||
+        !(c->ema >= 0 && c->ema < 1) || !(c->lowpass_prob >= 0 && c->lowpass_prob <= 1))
         return auris_fail(err, AURIS_EINVAL, "training: invalid configuration (epochs %d, "
                           "batch %d, threads %d, lr %g, duration %g s, rate %d, mels %d, mixup %g, "
-                          "speed %g, tempo %g)", c->epochs, c->batch, c->threads, (double)c->lr,
+                          "speed %g, tempo %g, ema %g)", c->epochs, c->batch, c->threads, (double)c->lr,
                           (double)c->duration_s, c->sample_rate_hz, c->n_mels, (double)c->mixup,
-                          (double)c->speed, (double)c->tempo);
+                          (double)c->speed, (double)c->tempo, (double)c->ema);
     if (c->model == AURIS_TRAIN_YAMNET_HEAD && !c->yamnet_path)
         return auris_fail(err, AURIS_EINVAL, "yamnet-head: no YAMNet model file given");
     /* yamnet-head trains on cached embeddings: changing the sound would need them computed
      * again every epoch, so these would silently do nothing */
     if (c->model == AURIS_TRAIN_YAMNET_HEAD &&
         (c->time_masks || c->freq_masks || c->gain_db > 0 || c->shift_s > 0 || c->speed > 0 ||
-         c->tempo > 0 || c->trim_db > 0 || c->noise_dir || c->rir_dir))
+         c->tempo > 0 || c->trim_db > 0 || c->lowpass_prob > 0 || c->noise_dir || c->rir_dir))
         return auris_fail(err, AURIS_EINVAL, "yamnet-head trains on cached YAMNet embeddings: "
                           "of the augmentations only --mixup applies (not --specaugment, --gain, "
-                          "--shift, --speed, --tempo, --trim, --noise, --rir)");
+                          "--shift, --speed, --tempo, --trim, --lowpass, --noise, --rir)");
     if (auris_dataset_class_count(train) < 2)
         return auris_fail(err, AURIS_EINVAL, "training needs at least 2 classes (found %d)",
                           auris_dataset_class_count(train));
@@ -677,7 +680,7 @@ static auris_status prepare(run *r, worker *ws, const auris_train_config *cfg,
         r->in_size = AURIS_YAMNET_EMBEDDING;
         r->fc.sample_rate_hz = AURIS_YAMNET_RATE_HZ;
         st = train_embedder_new(cfg->yamnet_path, cfg->cache_dir, &r->emb, err);
-    } else if (cfg->noise_dir || cfg->rir_dir) {
+    } else if (cfg->noise_dir || cfg->rir_dir || cfg->gain_db > 0 || cfg->lowpass_prob > 0) {
         st = train_augment_new(cfg, r->fc.sample_rate_hz, &r->aug, err);
     }
     for (int i = 0; !st && i < cfg->threads; i++) {
@@ -761,6 +764,8 @@ static auris_status train_epochs(run *r, worker *ws, auris_nn_trainer *t, batch_
             lr = auris_nn_lr_at(&r->tc, auris_nn_trainer_steps(t));
             double loss = 0;
             st = train_batch(r, bc, at, n, &loss, &correct, err);
+            if (!st && r->ema)
+                train_ema_update(r->ema, r->model);
             sum += loss * n;
             seen += (size_t)n;
             report(r, 0, e, b + 1, batches, lr, sum / (double)seen, (double)correct / (double)seen,
@@ -768,6 +773,8 @@ static auris_status train_epochs(run *r, worker *ws, auris_nn_trainer *t, batch_
         }
         if (st)
             break;
+        if (r->ema)
+            train_ema_swap(r->ema, r->model);   /* evaluate and save the average ... */
         double vloss;
         st = evaluate(r, mt, &vloss, err);
         if (st)
@@ -786,6 +793,10 @@ static auris_status train_epochs(run *r, worker *ws, auris_nn_trainer *t, batch_
         } else {
             since_best++;
         }
+        if (r->ema)
+            train_ema_swap(r->ema, r->model);   /* ... and train on */
+        if (st)
+            break;
         report(r, 1, e, batches, batches, lr, sum / (double)(seen ? seen : 1),
                (double)correct / (double)(seen ? seen : 1), vloss, auris_metrics_top1(mt),
                auris_metrics_top5(mt), best);
@@ -840,6 +851,8 @@ static auris_status train_run(const auris_train_config *cfg, const auris_dataset
         tc.seed = train_rng_seed(cfg->seed, 0xd409);
         r.tc = tc;
         st = auris_nn_trainer_new(r.model, &tc, &t, err);
+        if (!st && cfg->ema > 0)
+            st = train_ema_new(r.model, cfg->ema, &r.ema, err);
         size_t g = (size_t)cfg->batch * (size_t)r.classes;
         bc = (batch_ctx){t, malloc((size_t)cfg->batch * r.in_size * sizeof(float)),
                          malloc(g * sizeof(float)), malloc(g * sizeof(float)),
@@ -863,6 +876,8 @@ static auris_status train_run(const auris_train_config *cfg, const auris_dataset
         st = train_epochs(&r, ws, t, &bc, csv, res, err);
     if (st == AURIS_ECANCELED) {
         auris_error e2 = {0};
+        if (r.ema)
+            train_ema_swap(r.ema, r.model);
         if (save_weights(&r, "last.safetensors", &e2) == AURIS_OK && !res->best_epoch)
             save_weights(&r, "best.safetensors", &e2);
     }
@@ -895,6 +910,7 @@ static auris_status train_run(const auris_train_config *cfg, const auris_dataset
     free(r.order);
     train_augment_free(r.aug);
     train_embedder_free(r.emb);
+    train_ema_free(r.ema);
     auris_nn_model_free(r.model);
     return st;
 }

@@ -201,6 +201,57 @@ static void test_gain(void)
     train_augment_free(a);
 }
 
+/* --lowpass: a 300 Hz tone passes (cut-off >= 1 kHz), a 7.8 kHz tone loses at least 20 dB
+ * (cut-off <= 0.9 Nyquist = 7.2 kHz, 24 dB per octave) and usually far more, the cut-off
+ * varies from clip to clip, and probability 0.5 filters about half the clips. */
+static void test_lowpass(void)
+{
+    auris_train_config cfg;
+    auris_train_config_default(&cfg);
+    cfg.lowpass_prob = 1;
+    train_augment *a = augment_new(&cfg);
+    if (!a)
+        return;
+    static float low[RATE], high[RATE], x[RATE], tmp[RATE];
+    for (int i = 0; i < RATE; i++) {
+        low[i] = (float)(0.3 * sin(2 * PI * 300 * i / RATE));
+        high[i] = (float)(0.3 * sin(2 * PI * 7800 * i / RATE));
+    }
+    const int skip = RATE / 10;   /* the filters' onset transient */
+    double low_worst = 0, high_least = 1e9, high_most = -1e9;
+    for (int k = 0; k < 100; k++) {
+        uint64_t rng = train_rng_seed(11, (uint64_t)k), rng2 = rng;
+        memcpy(x, low, sizeof x);
+        train_augment_wave(a, &rng, x, RATE, tmp);
+        low_worst = fmax(low_worst, fabs(db(power(x + skip, RATE - skip) /
+                                            power(low + skip, RATE - skip))));
+        memcpy(x, high, sizeof x);
+        train_augment_wave(a, &rng2, x, RATE, tmp);   /* the same cut-off */
+        double loss = -db(power(x + skip, RATE - skip) / power(high + skip, RATE - skip));
+        high_least = fmin(high_least, loss);
+        high_most = fmax(high_most, loss);
+    }
+    printf("lowpass: 300 Hz %.3f dB, 7.8 kHz lost %.1f..%.1f dB\n", low_worst, high_least, high_most);
+    CHECK_MSG(low_worst < 0.5, "300 Hz changed by %.2f dB", low_worst);
+    CHECK_MSG(high_least > 20, "7.8 kHz lost only %.1f dB", high_least);
+    CHECK_MSG(high_most > 60, "7.8 kHz lost at most %.1f dB: cut-offs not spread", high_most);
+    train_augment_free(a);
+
+    cfg.lowpass_prob = 0.5;
+    a = augment_new(&cfg);
+    if (!a)
+        return;
+    int changed = 0;
+    for (int k = 0; k < 200; k++) {
+        uint64_t rng = train_rng_seed(12, (uint64_t)k);
+        memcpy(x, high, sizeof x);
+        train_augment_wave(a, &rng, x, RATE, tmp);
+        changed += memcmp(x, high, sizeof x) != 0;
+    }
+    CHECK_MSG(changed > 70 && changed < 130, "p = 0.5 filtered %d of 200 clips", changed);
+    train_augment_free(a);
+}
+
 /* First sample above a threshold. */
 static size_t first_above(const float *x, size_t n, float th)
 {
@@ -397,6 +448,7 @@ int main(void)
     test_errors();
     test_trim();
     test_stretch();
+    test_lowpass();
     char cmd[1200];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
     if (system(cmd) != 0)

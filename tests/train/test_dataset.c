@@ -155,7 +155,8 @@ static void test_manifest(void)
                "2-4.wav,2,1,\"rain, heavy\",False,4,A\n"
                "3-5.wav,3,0,dog,True,5,A\n"
                "\n"
-               "3-6.wav,3,1,\"rain, heavy\",False,6,A\n");
+               "3-6.wav,3,1,\"rain, heavy\",False,6,A\n"
+               "x-7.wav,0,0,dog,False,7,A\n");  /* fold 0: extra data, never held out */
     auris_dataset *d = NULL, *rest = NULL, *held = NULL;
     auris_error err = {0};
     char csv[1100], audio[1100];
@@ -163,7 +164,7 @@ static void test_manifest(void)
     snprintf(audio, sizeof audio, "%s/esc/audio", root);
     CHECK_OK(auris_dataset_new(&d, &err));
     CHECK_OK(auris_dataset_add_manifest(d, csv, audio, &err));
-    CHECK(auris_dataset_count(d) == 6);
+    CHECK(auris_dataset_count(d) == 7);
     CHECK(auris_dataset_class_count(d) == 2);
     CHECK(!strcmp(auris_dataset_class_name(d, 1), "rain, heavy"));
     CHECK(auris_dataset_fold(d, 3) == 2);
@@ -173,12 +174,18 @@ static void test_manifest(void)
     CHECK(folds[0] == 1 && folds[2] == 3);
     CHECK_OK(auris_dataset_split_fold(d, 2, &rest, &held, &err));
     if (rest && held) {
-        CHECK(auris_dataset_count(held) == 2 && auris_dataset_count(rest) == 4);
-        for (size_t i = 0; i < auris_dataset_count(rest); i++)
+        CHECK(auris_dataset_count(held) == 2 && auris_dataset_count(rest) == 5);
+        int extra = 0;
+        for (size_t i = 0; i < auris_dataset_count(rest); i++) {
             CHECK(auris_dataset_fold(rest, i) != 2);
+            extra += auris_dataset_fold(rest, i) == 0;
+        }
+        CHECK(extra == 1);
     }
     auris_dataset *r2 = NULL, *h2 = NULL;
     CHECK(auris_dataset_split_fold(d, 9, &r2, &h2, &err) == AURIS_EINVAL);
+    /* fold 0 is not a fold of its own: nothing to hold out */
+    CHECK(auris_dataset_split_fold(d, 0, &r2, &h2, &err) == AURIS_EINVAL);
     auris_dataset_free(d);
     auris_dataset_free(rest);
     auris_dataset_free(held);

@@ -57,6 +57,36 @@ train c --seed 4 > /dev/null 2>&1
 cmp -s "$run/weights/last.safetensors" "$TMP/runs/c/weights/last.safetensors" \
   && fail "another seed gave identical weights" || ok
 
+# waveform augmentations without a noise or RIR folder still apply (--gain alone once did
+# nothing): the same seed with --gain or --lowpass trains another model
+for opt in "--gain 6" "--lowpass 1"; do
+  # shellcheck disable=SC2086
+  train "aug${opt// /}" $opt > /dev/null 2>&1 || fail "train $opt"
+  cmp -s "$run/weights/last.safetensors" "$TMP/runs/aug${opt// /}/weights/last.safetensors" \
+    && fail "$opt did not change the training" || ok
+done
+expect_grep '"lowpass_prob": 1' "$TMP/runs/aug--lowpass1/args.json" "args.json records lowpass"
+
+# --ema: the same training (identical train loss every epoch: the average never leaks into
+# the steps), but the saved and evaluated weights are the average, so val loss differs
+train e --ema 0.99 > /dev/null 2>&1 && ok || fail "train --ema"
+expect_grep '"ema": 0.99' "$TMP/runs/e/args.json" "args.json records ema"
+if $PY - "$run/results.csv" "$TMP/runs/e/results.csv" <<'PY'
+import csv, sys
+a = list(csv.DictReader(open(sys.argv[1])))
+e = list(csv.DictReader(open(sys.argv[2])))
+assert len(a) == len(e) == 6, (len(a), len(e))
+assert [r["train_loss"] for r in a] == [r["train_loss"] for r in e], "training changed"
+assert [r["val_loss"] for r in a] != [r["val_loss"] for r in e], "ema not evaluated"
+# about 27 steps in all: the average lags the weights, but is far above chance (1/3)
+assert float(e[-1]["top1"]) >= 0.75, [r["top1"] for r in e]
+PY
+then ok; else fail "--ema changed the training or was not evaluated"; fi
+cmp -s "$run/weights/last.safetensors" "$TMP/runs/e/weights/last.safetensors" \
+  && fail "--ema saved the raw weights" || ok
+"$AURIS" train "${common[@]}" --epochs 1 --name bad --ema 1 > /dev/null 2>&1
+[ $? -eq 1 ] && ok || fail "--ema 1 should be a usage error"
+
 model=$run/weights/best.safetensors
 expect_exit 0 "predict" -- "$AURIS" predict --model "$model" "$data/tone/t5.wav" "$data/chirp/c7.wav"
 expect_grep '^.*t5\.wav: tone [01]\.[0-9]{2}, [a-z]+ [01]\.[0-9]{2}, [a-z]+ [01]\.[0-9]{2} \([0-9.]+ ms\)$' "$TMP/out" "predict line"
