@@ -75,5 +75,6 @@ cv)
   fi ;;
 esac
 # Measured (2-core shared machine, 2026-11-21), top1 per test speaker:
-#   EPOCHS=12 NOISE=0: 0.828 0.920 0.918 0.788 0.900 0.910 -> 0.877 ± 0.056
+#   JOBS=2 (30 epochs, noise): 0.864 0.968 0.976 0.816 0.960 0.934 -> 0.920 ± 0.065
+#   12 epochs, no noise, no gain: 0.828 0.920 0.918 0.788 0.900 0.910 -> 0.877 ± 0.056
 echo "run folder: $work/runs"
