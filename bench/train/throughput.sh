@@ -33,7 +33,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -I"$root/include" "$here/train_step.c" \
    "$build/libauris.a" $(pkg-config --libs sndfile soxr fftw3f cairo libcjson openblas \
-   pocketsphinx sphinxbase) -ldnnl -lm -o "$tmp/train_step"
+   pocketsphinx sphinxbase) -ldnnl -fopenmp -lm -o "$tmp/train_step"
 
 # Synthetic labelled folder: class c is a harmonic tone around 150 * 1.25^c Hz with its own
 # tremolo and noise level, 1 s at 16 kHz, seeded.

@@ -46,8 +46,12 @@ static int is_max2x2(const nn_layer *l)
            c->stride_w == 2 && c->pad_h == 0 && c->pad_w == 0;
 }
 
+/* Below this many input values pooling runs on one thread; above, planes are shared out. */
+#define PAR_MIN 32768
+
 static void max2x2(const float *x0, float *y0, int *am, size_t planes, int H, int W, int OH, int OW)
 {
+#pragma omp parallel for schedule(static) if (planes * (size_t)H * (size_t)W >= PAR_MIN)
     for (size_t pl = 0; pl < planes; pl++) {
         const float *x = x0 + pl * H * W;
         float *y = y0 + pl * OH * OW;
@@ -96,9 +100,10 @@ static auris_status max2x2_backward(nn_call *c)
     const nn_layer *l = c->l;
     size_t planes = (size_t)c->batch * l->out_shape[0];
     size_t in = nn_shape_size(l->in_shape[0]) / l->out_shape[0], out = (size_t)l->out_shape[1] * l->out_shape[2];
-    if (!c->dx_acc[0])
-        memset(c->dx[0], 0, planes * in * sizeof(float));
+#pragma omp parallel for schedule(static) if (planes * in >= PAR_MIN)
     for (size_t pl = 0; pl < planes; pl++) {
+        if (!c->dx_acc[0])
+            memset(c->dx[0] + pl * in, 0, in * sizeof(float));
         float *dx = c->dx[0] + pl * in;
         const float *dy = c->dy + pl * out;
         const int *a = p->index + pl * out;
