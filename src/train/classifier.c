@@ -28,6 +28,7 @@ struct auris_trained_classifier {
     train_embedder *emb;
     int max_batch;
     float *in, *clip, *sum;
+    double *exps;           /* one row's exponentials (softmax) */
     size_t in_size;
     char name[256];
 };
@@ -165,7 +166,8 @@ auris_status auris_trained_classifier_load(const char *path, const auris_trained
         c->in = malloc((size_t)c->max_batch * c->in_size * sizeof *c->in);
         c->clip = malloc((c->fc.clip_samples ? c->fc.clip_samples : 1) * sizeof *c->clip);
         c->sum = malloc((size_t)c->classes * sizeof *c->sum);
-        if (!c->in || !c->clip || !c->sum)
+        c->exps = malloc((size_t)c->classes * sizeof *c->exps);
+        if (!c->in || !c->clip || !c->sum || !c->exps)
             st = auris_fail(err, AURIS_ENOMEM, "out of memory");
     }
     if (st) {
@@ -189,6 +191,7 @@ void auris_trained_classifier_free(auris_trained_classifier *c)
     free(c->in);
     free(c->clip);
     free(c->sum);
+    free(c->exps);
     free(c);
 }
 
@@ -217,22 +220,25 @@ const auris_nn_model *auris_trained_classifier_model(const auris_trained_classif
     return c->model;
 }
 
+void train_softmax_add(const float *logits, int classes, float *sum, double *tmp)
+{
+    float mx = logits[0];
+    for (int j = 1; j < classes; j++)
+        mx = logits[j] > mx ? logits[j] : mx;
+    double z = 0;
+    for (int j = 0; j < classes; j++)
+        z += tmp[j] = exp((double)(logits[j] - mx));
+    for (int j = 0; j < classes; j++)
+        sum[j] += (float)(tmp[j] / z);
+}
+
 /* Adds the softmax of each of n output rows to c->sum. */
 static auris_status run_batch(auris_trained_classifier *c, int n, auris_error *err)
 {
     const float *out;
     auris_status st = auris_nn_forward(c->state, c->in, n, &out, err);
-    for (int k = 0; !st && k < n; k++) {
-        const float *o = out + (size_t)k * c->classes;
-        float mx = o[0];
-        for (int j = 1; j < c->classes; j++)
-            mx = o[j] > mx ? o[j] : mx;
-        double z = 0;
-        for (int j = 0; j < c->classes; j++)
-            z += exp((double)(o[j] - mx));
-        for (int j = 0; j < c->classes; j++)
-            c->sum[j] += (float)(exp((double)(o[j] - mx)) / z);
-    }
+    for (int k = 0; !st && k < n; k++)
+        train_softmax_add(out + (size_t)k * c->classes, c->classes, c->sum, c->exps);
     return st;
 }
 

@@ -56,7 +56,8 @@ typedef struct train_augment train_augment;
 auris_status train_augment_new(const auris_train_config *cfg, int rate_hz, train_augment **out,
                                auris_error *err);
 void train_augment_free(train_augment *a);
-/* Random gain, background noise and reverberation, in place; tmp holds n floats. */
+/* Reverberation, background noise, random gain and low-pass filtering, each only when cfg
+ * asks for it (nothing is drawn from rng otherwise), in place; tmp holds n floats. */
 void train_augment_wave(const train_augment *a, uint64_t *rng, float *x, size_t n, float *tmp);
 /* Speed perturbation by linear interpolation: out gets round(n / factor) samples (at most
  * cap), returned. */
@@ -101,6 +102,10 @@ auris_status train_embed_file(train_embedder *e, const char *path, float **out, 
 /* The same for 16 kHz mono samples (not cached). */
 auris_status train_embed_buffer(train_embedder *e, const float *x, size_t n, float **out,
                                 size_t *rows, auris_error *err);
+
+/* Adds the softmax of one row of classes logits to sum (tmp: classes doubles of scratch);
+ * validation and prediction score a clip with the same arithmetic. */
+void train_softmax_add(const float *logits, int classes, float *sum, double *tmp);
 
 /* Moving average of a model's float32 tensors over optimiser steps (--ema). */
 typedef struct train_ema train_ema;

@@ -120,8 +120,7 @@ static void epoch_input(run *r, worker *w, size_t k, float *img)
     }
     train_fit_clip(x, n, clip_offset(r, n, &rng), w->clip, r->fc.clip_samples);
     free(sp);
-    if (r->aug)
-        train_augment_wave(r->aug, &rng, w->clip, r->fc.clip_samples, w->tmp);
+    train_augment_wave(r->aug, &rng, w->clip, r->fc.clip_samples, w->tmp);
     train_featurize(w->fz, w->clip, img);
     if (c->tempo > 0) {
         double f = 1 + (2 * train_rng_uniform(&rng) - 1) * c->tempo;
@@ -359,10 +358,10 @@ static auris_status evaluate(run *r, auris_metrics *mt, double *loss, auris_erro
     double sum = 0;
     auris_metrics_reset(mt);
     const size_t *rf = r->va.row_file;
-    float *p = malloc(2 * (size_t)r->classes * sizeof *p);
-    float *acc = p ? p + r->classes : NULL;
+    float *acc = malloc((size_t)r->classes * sizeof *acc);
+    double *tmp = malloc((size_t)r->classes * sizeof *tmp);
     int rows_in_acc = 0;
-    if (!st && !p)
+    if (!st && (!acc || !tmp))
         st = auris_fail(err, AURIS_ENOMEM, "out of memory");
     for (size_t b = 0; !st && b < r->va.n; b += (size_t)sc.max_batch) {
         int n = (int)(r->va.n - b < (size_t)sc.max_batch ? r->va.n - b : (size_t)sc.max_batch);
@@ -374,15 +373,9 @@ static auris_status evaluate(run *r, auris_metrics *mt, double *loss, auris_erro
                * n;
         for (int k = 0; k < n; k++) {
             size_t row = b + (size_t)k;
-            const float *o = out + (size_t)k * r->classes;
-            float mx = o[0];
-            for (int c = 1; c < r->classes; c++)
-                mx = o[c] > mx ? o[c] : mx;
-            double z = 0;
-            for (int c = 0; c < r->classes; c++)
-                z += p[c] = expf(o[c] - mx);
-            for (int c = 0; c < r->classes; c++)
-                acc[c] = (rows_in_acc ? acc[c] : 0) + (float)(p[c] / z);
+            if (!rows_in_acc)
+                memset(acc, 0, (size_t)r->classes * sizeof *acc);
+            train_softmax_add(out + (size_t)k * r->classes, r->classes, acc, tmp);
             rows_in_acc++;
             if (rf && row + 1 < r->va.n && rf[row + 1] == rf[row])
                 continue;
@@ -392,7 +385,8 @@ static auris_status evaluate(run *r, auris_metrics *mt, double *loss, auris_erro
             rows_in_acc = 0;
         }
     }
-    free(p);
+    free(acc);
+    free(tmp);
     auris_nn_state_free(s);
     *loss = r->va.n ? sum / (double)r->va.n : NAN;
     return st;
@@ -680,7 +674,7 @@ static auris_status prepare(run *r, worker *ws, const auris_train_config *cfg,
         r->in_size = AURIS_YAMNET_EMBEDDING;
         r->fc.sample_rate_hz = AURIS_YAMNET_RATE_HZ;
         st = train_embedder_new(cfg->yamnet_path, cfg->cache_dir, &r->emb, err);
-    } else if (cfg->noise_dir || cfg->rir_dir || cfg->gain_db > 0 || cfg->lowpass_prob > 0) {
+    } else {
         st = train_augment_new(cfg, r->fc.sample_rate_hz, &r->aug, err);
     }
     for (int i = 0; !st && i < cfg->threads; i++) {
