@@ -346,8 +346,9 @@ static auris_status build_model(run *r, const char *const *labels, auris_error *
 
 /* ---- evaluation on the fixed validation inputs ---- */
 
-/* Validation loss over rows and metrics over files: a yamnet-head file's patches are
- * averaged into one prediction, as auris predict and auris val do. */
+/* Validation loss and metrics over files: a yamnet-head file's patches are averaged into
+ * one prediction, as auris predict and auris val do, and its loss is the cross-entropy of
+ * that average (a cnn file is one row, so the two agree). */
 static auris_status evaluate(run *r, auris_metrics *mt, double *loss, auris_error *err)
 {
     auris_nn_state_config sc;
@@ -355,7 +356,8 @@ static auris_status evaluate(run *r, auris_metrics *mt, double *loss, auris_erro
     sc.max_batch = r->cfg->batch;
     auris_nn_state *s = NULL;
     auris_status st = auris_nn_state_new(r->model, &sc, &s, err);
-    double sum = 0;
+    double sum = 0, file_sum = 0;
+    size_t files = 0;
     auris_metrics_reset(mt);
     const size_t *rf = r->va.row_file;
     float *acc = malloc((size_t)r->classes * sizeof *acc);
@@ -369,8 +371,9 @@ static auris_status evaluate(run *r, auris_metrics *mt, double *loss, auris_erro
         st = auris_nn_forward(s, r->va.x + b * r->in_size, n, &out, err);
         if (st)
             break;
-        sum += (double)auris_nn_loss_cross_entropy(out, r->va.label + b, n, r->classes, 0, NULL)
-               * n;
+        if (!rf)
+            sum += (double)auris_nn_loss_cross_entropy(out, r->va.label + b, n, r->classes, 0,
+                                                       NULL) * n;
         for (int k = 0; k < n; k++) {
             size_t row = b + (size_t)k;
             if (!rows_in_acc)
@@ -382,13 +385,19 @@ static auris_status evaluate(run *r, auris_metrics *mt, double *loss, auris_erro
             for (int c = 0; c < r->classes; c++)
                 acc[c] /= (float)rows_in_acc;
             auris_metrics_add(mt, r->va.label[row], acc);
+            float p = acc[r->va.label[row]];
+            file_sum -= log(p > 1e-30f ? (double)p : 1e-30);
+            files++;
             rows_in_acc = 0;
         }
     }
     free(acc);
     free(tmp);
     auris_nn_state_free(s);
-    *loss = r->va.n ? sum / (double)r->va.n : NAN;
+    if (rf)
+        *loss = files ? file_sum / (double)files : NAN;
+    else
+        *loss = r->va.n ? sum / (double)r->va.n : NAN;
     return st;
 }
 

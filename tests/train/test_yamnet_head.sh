@@ -114,6 +114,23 @@ for r in rows:  # multiples of 1/12: whole files
 PY
 then ok; else fail "results.csv top1 is not per file like metrics.json"; fi
 
+# The best epoch's val_loss is the cross-entropy of the files' averaged predictions: what
+# auris predict gives for the best weights (scores printed to 6 decimals).
+expect_exit 0 "predict all classes" -- "$AURIS" predict --model "$model" --json --top 6 "$data/val"
+if "$PY" - "$TMP/out" "$run/results.csv" <<'PY'
+import csv, json, math, os, sys
+ce = []
+for l in open(sys.argv[1]).read().splitlines():
+    d = json.loads(l)
+    want = os.path.basename(os.path.dirname(d["file"]))
+    p = [t["score"] for t in d["top"] if t["label"] == want][0]
+    ce.append(-math.log(max(p, 1e-6)))
+loss = sum(ce) / len(ce)
+best = min(float(r["val_loss"]) for r in csv.DictReader(open(sys.argv[2])))
+assert abs(best - loss) < 1e-3 * max(1, loss), (best, loss)
+PY
+then ok; else fail "best val_loss is not the per-file cross-entropy of predict's scores"; fi
+
 # The model finds YAMNet from another working directory (the path is stored absolute).
 (cd / && "$AURIS" predict --model "$model" "$(ls "$data"/val/*/* | head -1)" > /dev/null 2>&1) \
   && ok || fail "predict from another directory cannot find YAMNet"
