@@ -101,6 +101,9 @@ typedef struct auris_train_config {
     int n_mels;                  /* default 64 */
     float win_ms, hop_ms;        /* default 25 and 10 */
     float duration_s;            /* clips are cut or padded to this (default 1) */
+    float top_db;                /* the log-mel image is floored this far below its peak
+                                    before standardising (default 80; lower hides noise
+                                    floors and faint detail, 10..120) */
     int random_crop;             /* 1: train on random crops of longer clips (default 1) */
     /* optimisation */
     int epochs;                  /* default 30 */

@@ -63,6 +63,8 @@ static void help(FILE *f)
         "      --win-ms MS        window (default 25)    --hop-ms MS  hop (default 10)\n"
         "      --duration S       clip length: cut or padded to this (default 1)\n"
         "      --no-random-crop   train on the centre of longer clips, not random crops\n"
+        "      --top-db DB        floor of the log-mel image below its peak (default 80;\n"
+        "                         lower hides noise floors that differ between recordings)\n"
         "Optimisation:\n"
         "      --epochs N (30)  --batch N (32)  --lr X (0.003)  --optimizer adamw|sgd\n"
         "      --momentum X (0.9)  --weight-decay X (0.001)  --schedule cosine|step|constant\n"
@@ -101,7 +103,7 @@ enum {
     O_YAMNET, O_CACHE, O_RATE, O_MELS, O_WIN, O_HOP, O_DUR, O_NOCROP, O_EPOCHS, O_BATCH, O_LR,
     O_OPT, O_MOM, O_WD, O_SCHED, O_WARM, O_LS, O_PAT, O_SEED, O_THREADS, O_SPEC, O_TMASK,
     O_FMASK, O_MIXUP, O_GAIN, O_SHIFT, O_SPEED, O_NOISE, O_NOISEP, O_SNR, O_RIR, O_RIRP,
-    O_PROJECT, O_NAME, O_EVALLAST, O_HIDDEN, O_TEMPO, O_TRIM, O_EMA, O_LOWPASS
+    O_PROJECT, O_NAME, O_EVALLAST, O_HIDDEN, O_TEMPO, O_TRIM, O_EMA, O_LOWPASS, O_TOPDB
 };
 
 static const struct option long_opts[] = {
@@ -130,6 +132,7 @@ static const struct option long_opts[] = {
     {"name", required_argument, NULL, O_NAME}, {"quiet", no_argument, NULL, 'q'},
     {"eval-last", no_argument, NULL, O_EVALLAST}, {"head-hidden", required_argument, NULL, O_HIDDEN},
     {"tempo", required_argument, NULL, O_TEMPO}, {"trim", required_argument, NULL, O_TRIM},
+    {"top-db", required_argument, NULL, O_TOPDB},
     {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}
 };
 
@@ -153,6 +156,7 @@ static int parse_float_opt(int opt, const char *arg, train_args *a)
     case O_WIN: return cli_parse_float(CMD, "--win-ms", arg, 1, 1000, &c->win_ms);
     case O_HOP: return cli_parse_float(CMD, "--hop-ms", arg, 0.5, 1000, &c->hop_ms);
     case O_DUR: return cli_parse_float(CMD, "--duration", arg, 0.05, 600, &c->duration_s);
+    case O_TOPDB: return cli_parse_float(CMD, "--top-db", arg, 10, 120, &c->top_db);
     case O_LR: return cli_parse_float(CMD, "--lr", arg, 1e-8, 10, &c->lr);
     case O_MOM: return cli_parse_float(CMD, "--momentum", arg, 0, 0.999, &c->momentum);
     case O_WD: return cli_parse_float(CMD, "--weight-decay", arg, 0, 1, &c->weight_decay);

@@ -122,6 +122,14 @@ static auris_status setup_features(auris_trained_classifier *c, const auris_trai
     c->fc.n_mels = (int)mels;
     c->fc.win = (int)win;
     c->fc.hop = (int)hop;
+    c->fc.top_db = TRAIN_DEFAULT_TOP_DB;
+    if (auris_nn_model_meta(c->model, TRAIN_META_TOP_DB)) {
+        double top_db;
+        st = meta_number(c, TRAIN_META_TOP_DB, 10, 120, &top_db, err);
+        if (st)
+            return st;
+        c->fc.top_db = (float)top_db;
+    }
     st = train_featurizer_new(&c->fc, &c->fz, err);
     if (st)
         return st;

@@ -8,8 +8,6 @@
 #include "core/error.h"
 #include "train/train_internal.h"
 
-#define TOP_DB 80.0f
-
 struct train_featurizer {
     auris_features *f;
     train_feat_config fc;
@@ -24,6 +22,7 @@ void train_feat_config_from(const auris_train_config *cfg, train_feat_config *fc
     fc->win = (int)lrint(cfg->win_ms * 1e-3 * cfg->sample_rate_hz);
     fc->hop = (int)lrint(cfg->hop_ms * 1e-3 * cfg->sample_rate_hz);
     fc->clip_samples = (size_t)llround(cfg->duration_s * cfg->sample_rate_hz);
+    fc->top_db = cfg->top_db;
 }
 
 auris_status train_featurizer_new(const train_feat_config *fc, train_featurizer **out,
@@ -91,13 +90,14 @@ void train_featurize(train_featurizer *fz, const float *clip, float *image)
         }
         t++;
     }
+    float lo = peak - fz->fc.top_db;
     for (; t < frames; t++)
         for (int m = 0; m < mels; m++)
-            image[(size_t)m * frames + t] = peak - TOP_DB;
+            image[(size_t)m * frames + t] = lo;
     size_t n = (size_t)mels * frames;
     double sum = 0, sq = 0;
     for (size_t i = 0; i < n; i++) {
-        float v = image[i] < peak - TOP_DB ? peak - TOP_DB : image[i];
+        float v = image[i] < lo ? lo : image[i];
         image[i] = v;
         sum += v;
     }

@@ -104,6 +104,8 @@ auris_status train_set_meta(auris_nn_model *m, const auris_train_config *cfg,
         st = meta_int(m, TRAIN_META_HOP, fc->hop, err);
     if (!st)
         st = meta_int(m, TRAIN_META_DURATION, cfg->duration_s, err);
+    if (!st && !yam)
+        st = meta_int(m, TRAIN_META_TOP_DB, fc->top_db, err);
     /* absolute, so the model finds YAMNet from any working directory */
     if (!st && yam && cfg->yamnet_path) {
         char *abs = realpath(cfg->yamnet_path, NULL);

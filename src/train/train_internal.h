@@ -29,6 +29,7 @@ void train_free_names(char **names, size_t n);
 typedef struct train_feat_config {
     int sample_rate_hz, n_mels, win, hop;
     size_t clip_samples;
+    float top_db; /* floor below the image's peak */
 } train_feat_config;
 
 typedef struct train_featurizer train_featurizer;
@@ -38,7 +39,7 @@ auris_status train_featurizer_new(const train_feat_config *fc, train_featurizer 
                                   auris_error *err);
 void train_featurizer_free(train_featurizer *fz);
 int train_featurizer_frames(const train_featurizer *fz);
-/* Log-mel image of clip_samples samples, floored at 80 dB below its peak and standardised
+/* Log-mel image of clip_samples samples, floored at top_db below its peak and standardised
  * (zero mean, unit variance over the image) so the level of a recording does not matter. */
 void train_featurize(train_featurizer *fz, const float *clip, float *image);
 
@@ -83,6 +84,8 @@ void train_spec_augment(const auris_train_config *cfg, uint64_t *rng, float *img
 #define TRAIN_META_DURATION "auris.duration_s"
 #define TRAIN_META_FEATURES "auris.features"
 #define TRAIN_META_YAMNET "auris.yamnet"
+#define TRAIN_META_TOP_DB "auris.top_db" /* absent in models made before it: 80 */
+#define TRAIN_DEFAULT_TOP_DB 80.0f
 
 /* Writes the classifier metadata (labels joined by newlines) on m. */
 auris_status train_set_meta(auris_nn_model *m, const auris_train_config *cfg,

@@ -519,8 +519,9 @@ static auris_status write_args(const auris_train_config *c, const char *path, au
             c->model == AURIS_TRAIN_YAMNET_HEAD ? "yamnet-head" : "cnn",
             c->preset ? c->preset : "small", c->cfg_text ? "true" : "false");
     fprintf(f, "  \"sample_rate_hz\": %d,\n  \"n_mels\": %d,\n  \"win_ms\": %g,\n  \"hop_ms\": %g,\n"
-            "  \"duration_s\": %g,\n  \"random_crop\": %d,\n", c->sample_rate_hz, c->n_mels,
-            (double)c->win_ms, (double)c->hop_ms, (double)c->duration_s, c->random_crop);
+            "  \"duration_s\": %g,\n  \"top_db\": %g,\n  \"random_crop\": %d,\n", c->sample_rate_hz,
+            c->n_mels, (double)c->win_ms, (double)c->hop_ms, (double)c->duration_s,
+            (double)c->top_db, c->random_crop);
     fprintf(f, "  \"epochs\": %d,\n  \"batch\": %d,\n  \"optimizer\": \"%s\",\n  \"lr\": %g,\n"
             "  \"momentum\": %g,\n  \"weight_decay\": %g,\n  \"schedule\": \"%s\",\n"
             "  \"warmup_epochs\": %g,\n  \"label_smoothing\": %g,\n  \"ema\": %g,\n  \"patience\": %d,\n"
@@ -611,6 +612,7 @@ void auris_train_config_default(auris_train_config *cfg)
     cfg->win_ms = 25;
     cfg->hop_ms = 10;
     cfg->duration_s = 1;
+    cfg->top_db = TRAIN_DEFAULT_TOP_DB;
     cfg->random_crop = 1;
     cfg->epochs = 30;
     cfg->batch = 32;
@@ -647,12 +649,14 @@ static auris_status check_config(const auris_train_config *c, const auris_datase
         !(c->lr > 0) || c->duration_s <= 0 || c->sample_rate_hz < AURIS_MIN_SAMPLE_RATE_HZ ||
         c->n_mels < 1 || c->mixup < 0 || c->speed < 0 || c->speed >= 0.5f ||
         c->tempo < 0 || c->tempo >= 0.5f || c->trim_db < 0 || c->trim_db > 60 ||
-        !(c->ema >= 0 && c->ema < 1) || !(c->lowpass_prob >= 0 && c->lowpass_prob <= 1))
+        !(c->ema >= 0 && c->ema < 1) || !(c->lowpass_prob >= 0 && c->lowpass_prob <= 1) ||
+        !(c->top_db >= 10 && c->top_db <= 120))
         return auris_fail(err, AURIS_EINVAL, "training: invalid configuration (epochs %d, "
                           "batch %d, threads %d, lr %g, duration %g s, rate %d, mels %d, mixup %g, "
-                          "speed %g, tempo %g, ema %g)", c->epochs, c->batch, c->threads, (double)c->lr,
-                          (double)c->duration_s, c->sample_rate_hz, c->n_mels, (double)c->mixup,
-                          (double)c->speed, (double)c->tempo, (double)c->ema);
+                          "speed %g, tempo %g, ema %g, top-db %g)", c->epochs, c->batch, c->threads,
+                          (double)c->lr, (double)c->duration_s, c->sample_rate_hz, c->n_mels,
+                          (double)c->mixup, (double)c->speed, (double)c->tempo, (double)c->ema,
+                          (double)c->top_db);
     if (c->model == AURIS_TRAIN_YAMNET_HEAD && !c->yamnet_path)
         return auris_fail(err, AURIS_EINVAL, "yamnet-head: no YAMNet model file given");
     /* yamnet-head trains on cached embeddings: changing the sound would need them computed

@@ -66,6 +66,14 @@ for opt in "--gain 6" "--lowpass 1"; do
     && fail "$opt did not change the training" || ok
 done
 expect_grep '"lowpass_prob": 1' "$TMP/runs/aug--lowpass1/args.json" "args.json records lowpass"
+# --top-db: another floor gives other images, so another model; recorded in args.json
+train db --top-db 30 > /dev/null 2>&1 || fail "train --top-db 30"
+cmp -s "$run/weights/last.safetensors" "$TMP/runs/db/weights/last.safetensors" \
+  && fail "--top-db did not change the training" || ok
+expect_grep '"top_db": 30' "$TMP/runs/db/args.json" "args.json records top_db"
+expect_grep '"top_db": 80' "$run/args.json" "args.json records the default top_db"
+"$AURIS" train "${common[@]}" --epochs 1 --name bad --top-db 5 > /dev/null 2>&1
+[ $? -eq 1 ] && ok || fail "--top-db 5 should be a usage error"
 
 # --ema: the same training (identical train loss every epoch: the average never leaks into
 # the steps), but the saved and evaluated weights are the average, so val loss differs
