@@ -76,5 +76,6 @@ cv)
 esac
 # Measured (2-core shared machine, 2026-11-21), top1 per test speaker:
 #   JOBS=2 (30 epochs, noise): 0.864 0.968 0.976 0.816 0.960 0.934 -> 0.920 ± 0.065
+#   JOBS=2 EXTRA="--ema 0.995 --top-db 35": 0.830 0.970 0.956 0.890 0.940 0.896 -> 0.914 ± 0.052
 #   12 epochs, no noise, no gain: 0.828 0.920 0.918 0.788 0.900 0.910 -> 0.877 ± 0.056
 echo "run folder: $work/runs"
