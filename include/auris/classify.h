@@ -151,8 +151,9 @@ typedef struct auris_score_pool auris_score_pool;
 auris_status auris_score_pool_new(int n_classes, auris_score_pool **out, auris_error *err);
 void auris_score_pool_add(auris_score_pool *p, const float *scores);
 int64_t auris_score_pool_count(const auris_score_pool *p);
-/* n_classes values each; all zero before the first patch. */
-const float *auris_score_pool_mean(const auris_score_pool *p);
+/* n_classes values each; all zero before the first patch. The mean is worked out from the
+ * sums when asked for (so the pool is not const), valid until the next add. */
+const float *auris_score_pool_mean(auris_score_pool *p);
 const float *auris_score_pool_max(const auris_score_pool *p);
 void auris_score_pool_free(auris_score_pool *p);
 

@@ -42,9 +42,9 @@ typedef struct auris_model_info {
     char path[4096];
     int64_t size_bytes;
     char kind[64];            /* metadata "auris.kind" ("yamnet"), "" when absent */
-    int class_count;          /* metadata "auris.class_count", else the number of entries
-                                 in "KIND.classes", "auris.labels" or "labels" (a JSON
-                                 array or one per line); -1 when unknown */
+    int class_count;          /* the number of entries in metadata "KIND.classes",
+                                 "auris.labels" or "labels" (a JSON array or one per
+                                 line); -1 when unknown */
     size_t tensor_count;
     auris_status status;      /* AURIS_OK, or why the header could not be read */
     char problem[AURIS_ERROR_MAX]; /* the message for a nonzero status */

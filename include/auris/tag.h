@@ -78,10 +78,16 @@ auris_status auris_tagger_feed(auris_tagger *t, const float *samples, size_t n,
  * stream. */
 auris_status auris_tagger_finish(auris_tagger *t, auris_tag_patch_fn fn, void *user,
                                  auris_error *err);
+/* Feeds a whole source, which must deliver 16 kHz mono, as one stream and ends it (as
+ * auris_tagger_finish). Whether it succeeds or fails, even midway, the tagger is left ready
+ * for a new stream, so one tagger can go through many files. */
+auris_status auris_tagger_feed_source(auris_tagger *t, auris_source *src, auris_tag_patch_fn fn,
+                                      void *user, auris_error *err);
 void auris_tagger_free(auris_tagger *t);
 
 /* Tags a whole source, which must deliver 16 kHz mono (open it with sample_rate_hz =
- * AURIS_YAMNET_RATE_HZ and mono = 1). */
+ * AURIS_YAMNET_RATE_HZ and mono = 1), with a tagger of its own: auris_tagger_new,
+ * auris_tagger_feed_source, auris_tagger_free. */
 auris_status auris_tag_source(const auris_yamnet *m, const auris_tagger_config *cfg,
                               auris_source *src, auris_tag_patch_fn fn, void *user,
                               auris_error *err);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <time.h>
 #include "auris/auris.h"
+#include "core/json.h" /* auris_json_string for --json output */
 
 enum { CLI_OK = 0, CLI_USAGE = 1, CLI_INPUT = 2 };
 
@@ -26,8 +27,6 @@ int cli_parse_int(const char *cmd, const char *opt, const char *s, long lo, long
 int cli_parse_float(const char *cmd, const char *opt, const char *s, double lo, double hi,
                     float *out);
 
-/* Writes a JSON string literal (quoted, escaped) to f. */
-void cli_json_string(FILE *f, const char *s);
 
 /* Options every command that reads audio accepts, for getopt_long tables:
  *   --raw            input is headerless s16le PCM

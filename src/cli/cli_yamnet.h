@@ -4,7 +4,8 @@
 
 #include "auris/tag.h"
 
-/* Loads the model file path, or with path NULL the installed model 'yamnet'. On failure
+/* Loads the model file path, or with path NULL $AURIS_YAMNET, else the installed model
+ * 'yamnet' (auris_models_yamnet_path, as train and predict find it). On failure
  * prints one line ("auris CMD: model 'yamnet' is not installed ...: run `auris models pull
  * yamnet` ...") and returns CLI_INPUT; else CLI_OK. */
 int cli_load_yamnet(const char *cmd, const char *path, auris_yamnet **out);

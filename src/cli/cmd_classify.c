@@ -25,6 +25,7 @@ enum { OPT_MODEL = 0x2000, OPT_TASK, OPT_LABELS, OPT_MIN_SCORE, OPT_MIN_SEGMENT,
 typedef struct options {
     int task, json, top;
     const char *labels;       /* as given: a built-in name or a CSV file */
+    const char *builtin;      /* the built-in map behind labels, NULL for a CSV file */
     const char *model_path, *file;
     auris_classifier_config cfg;
     auris_tagger_config tagger;
@@ -68,7 +69,8 @@ static void help(FILE *f)
         "                       score; summary: per label, longest total first\n"
         "Model:\n"
         "      --model PATH     a YAMNet model file (.safetensors, made by auris models\n"
-        "                       import); default: model 'yamnet' of the models directory\n"
+        "                       import); default: $AURIS_YAMNET, else model 'yamnet' of\n"
+        "                       the models directory\n"
         "                       (install it with `auris models pull yamnet` or\n"
         "                       `auris models import FILE.tflite`)\n"
         "      --batch N        patches run through the network together (default 32)\n"
@@ -178,8 +180,8 @@ static int parse_options(int argc, char **argv, options *o)
         cli_error("classify", "--labels: empty");
         return CLI_USAGE;
     }
-    const char *builtin = builtin_map(o);
-    return builtin && !*builtin ? CLI_USAGE : CLI_OK;
+    o->builtin = builtin_map(o);
+    return o->builtin && !*o->builtin ? CLI_USAGE : CLI_OK;
 }
 
 /* The task's label map over the model's classes. */
@@ -193,9 +195,8 @@ static int load_map(const options *o, const auris_yamnet *model, auris_label_map
     }
     for (int i = 0; i < n; i++)
         names[i] = auris_yamnet_class_name(model, i);
-    const char *builtin = builtin_map(o);
     auris_error err = {0};
-    auris_status st = builtin ? auris_label_map_builtin(builtin, names, n, map, &err)
+    auris_status st = o->builtin ? auris_label_map_builtin(o->builtin, names, n, map, &err)
                               : auris_label_map_load(o->labels, names, n, map, &err);
     free(names);
     return st ? cli_fail("classify", &err) : CLI_OK;
@@ -224,20 +225,20 @@ static void print_json(const options *o, const auris_classifier *c, double durat
     int idx[MAX_TOP];
     int n_labels = auris_classifier_label_count(c);
     fputs("{\"file\":", stdout);
-    cli_json_string(stdout, o->file);
+    auris_json_string(stdout, o->file);
     printf(",\"duration\":%.2f,\"task\":\"%s\",\"labels\":", duration_s, task_names[o->task]);
-    cli_json_string(stdout, o->labels ? o->labels : o->task == TASK_TYPE ? "type" : "audioset");
+    auris_json_string(stdout, o->labels ? o->labels : o->task == TASK_TYPE ? "type" : "audioset");
     fputs(",\"segments\":[", stdout);
     for (size_t i = 0; i < auris_classifier_segment_count(c); i++) {
         auris_segment seg;
         auris_classifier_segment(c, i, &seg);
         printf("%s{\"start\":%.2f,\"end\":%.2f,\"label\":", i ? "," : "", seg.start_s, seg.end_s);
-        cli_json_string(stdout, auris_classifier_label(c, seg.label));
+        auris_json_string(stdout, auris_classifier_label(c, seg.label));
         printf(",\"score\":%.3f,\"top\":[", seg.score);
         int k = auris_top_k(seg.mean_scores, n_labels, o->top, idx);
         for (int j = 0; j < k; j++) {
             fputs(j ? ",{\"label\":" : "{\"label\":", stdout);
-            cli_json_string(stdout, auris_classifier_label(c, idx[j]));
+            auris_json_string(stdout, auris_classifier_label(c, idx[j]));
             printf(",\"score\":%.3f}", seg.mean_scores[idx[j]]);
         }
         fputs("]}", stdout);
@@ -247,7 +248,7 @@ static void print_json(const options *o, const auris_classifier *c, double durat
     int n = sum ? auris_classifier_summary(c, sum) : 0;
     for (int i = 0; i < n; i++) {
         fputs(i ? ",{\"label\":" : "{\"label\":", stdout);
-        cli_json_string(stdout, auris_classifier_label(c, sum[i].label));
+        auris_json_string(stdout, auris_classifier_label(c, sum[i].label));
         printf(",\"score\":%.3f,\"seconds\":%.2f}", sum[i].score, sum[i].seconds);
     }
     fputs("]}\n", stdout);
@@ -289,7 +290,6 @@ static int classify(options *o, const auris_yamnet *model)
     if (rc)
         return rc;
     task_config(o, map);
-    o->cfg.window_s = (double)AURIS_YAMNET_PATCH_SAMPLES / AURIS_YAMNET_RATE_HZ;
     if (auris_classifier_new(map, &o->cfg, &r.classifier, &r.err) ||
         auris_source_open(o->file, &o->source, &src, &r.err) ||
         auris_tag_source(model, &o->tagger, src, on_patch, &r, &r.err) ||
@@ -323,16 +323,11 @@ static int find_audio_type(char *path, size_t n)
     return 0;
 }
 
-typedef struct window_state {
-    auris_classifier *classifier;
-    auris_error *err;
-} window_state;
-
 static int on_window(double start_s, const float *scores, float rms_dbfs, void *user)
 {
-    window_state *w = user;
-    return auris_classifier_add(w->classifier, start_s, scores, rms_dbfs, NULL, NULL, NULL,
-                                w->err) != AURIS_OK;
+    run_state *r = user;
+    return auris_classifier_add(r->classifier, start_s, scores, rms_dbfs, NULL, NULL, NULL,
+                                &r->err) != AURIS_OK;
 }
 
 /* --task type without YAMNet: windows of the classifier's duration every half duration. */
@@ -346,25 +341,25 @@ static int classify_audio_type(options *o, const char *model_path)
         return cli_fail("classify", &r.err);
     int n = auris_trained_classifier_class_count(tc), rc = CLI_OK;
     const char **names = malloc((size_t)n * sizeof *names);
-    for (int i = 0; names && i < n; i++)
-        names[i] = auris_trained_classifier_class_name(tc, i);
-    o->source.sample_rate_hz = auris_trained_classifier_sample_rate(tc);
-    o->cfg.window_s = auris_trained_classifier_duration_s(tc);
     if (!names) {
         cli_error("classify", "out of memory");
         auris_trained_classifier_free(tc);
         return CLI_INPUT;
     }
+    for (int i = 0; i < n; i++)
+        names[i] = auris_trained_classifier_class_name(tc, i);
     auris_status st = auris_label_map_builtin("audioset", names, n, &map, &r.err);
+    free(names);
+    o->source.sample_rate_hz = auris_trained_classifier_sample_rate(tc);
+    o->cfg.window_s = auris_trained_classifier_duration_s(tc);
     if (!st) {
         task_config(o, map);
         st = auris_classifier_new(map, &o->cfg, &r.classifier, &r.err);
     }
     if (!st)
         st = auris_source_open(o->file, &o->source, &src, &r.err);
-    window_state w = {r.classifier, &r.err};
     if (!st)
-        st = auris_trained_classifier_stream(tc, src, on_window, &w, &r.duration_s, &r.err);
+        st = auris_trained_classifier_stream(tc, src, on_window, &r, &r.duration_s, &r.err);
     if (!st)
         st = auris_classifier_finish(r.classifier, r.duration_s, &r.err);
     if (st)
@@ -377,7 +372,6 @@ static int classify_audio_type(options *o, const char *model_path)
     auris_classifier_free(r.classifier);
     auris_label_map_free(map);
     auris_trained_classifier_free(tc);
-    free(names);
     return rc;
 }
 
@@ -393,11 +387,12 @@ int cmd_classify(int argc, char **argv)
     o.source.sample_rate_hz = AURIS_YAMNET_RATE_HZ;
     o.source.mono = 1;
     auris_yamnet *model = NULL;
-    /* Without YAMNet, the shipped audio-type classifier answers --task type. */
     char yamnet[4096], audio_type[4096];
     auris_error err = {0};
-    if (o.task == TASK_TYPE && !o.model_path && !o.labels &&
-        auris_models_path("yamnet", yamnet, sizeof yamnet, &err) &&
+    if (!o.model_path && !auris_models_yamnet_path(yamnet, sizeof yamnet, &err))
+        o.model_path = yamnet;
+    /* Without YAMNet, the shipped audio-type classifier answers --task type. */
+    if (!o.model_path && o.task == TASK_TYPE && !o.labels &&
         find_audio_type(audio_type, sizeof audio_type))
         return classify_audio_type(&o, audio_type);
     if ((rc = cli_load_yamnet("classify", o.model_path, &model)))

@@ -161,11 +161,11 @@ static void report_file(eval_state *e, const char *path, const auris_wer_counts 
 {
     if (e->json) {
         fputs(e->n_files ? ",{\"file\":" : "{\"file\":", stdout);
-        cli_json_string(stdout, path);
+        auris_json_string(stdout, path);
         fputs(",\"reference\":", stdout);
-        cli_json_string(stdout, e->ref_norm);
+        auris_json_string(stdout, e->ref_norm);
         fputs(",\"hypothesis\":", stdout);
-        cli_json_string(stdout, e->hyp_norm);
+        auris_json_string(stdout, e->hyp_norm);
         printf(",\"wer\":%.4f}", auris_wer_rate(c));
     } else if (e->verbose) {
         printf("%s\tWER %.1f%%\n  REF: %s\n  HYP: %s\n", path, 100 * auris_wer_rate(c),

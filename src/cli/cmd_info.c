@@ -57,11 +57,11 @@ static int info_one(const char *path, const auris_source_config *cfg, int json)
     auris_source_free(src);
     if (json) {
         fputs("{\"file\":", stdout);
-        cli_json_string(stdout, path);
+        auris_json_string(stdout, path);
         fputs(",\"format\":", stdout);
-        cli_json_string(stdout, info.format);
+        auris_json_string(stdout, info.format);
         fputs(",\"codec\":", stdout);
-        cli_json_string(stdout, info.codec);
+        auris_json_string(stdout, info.codec);
         printf(",\"sample_rate\":%d,\"channels\":%d,\"frames\":%lld,\"duration\":%.6f}\n",
                info.sample_rate_hz, info.channels, info.frames, info.duration_s);
     } else {

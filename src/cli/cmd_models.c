@@ -5,7 +5,6 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "auris/models.h"
@@ -13,6 +12,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "core/error.h"
+#include "core/file.h"
 
 /* Google's YAMNet TFLite (float input, int8 weights) and its class map. The hashes pin the
  * exact files auris was checked against: a different file is refused, not imported. */
@@ -54,31 +54,11 @@ static void help(FILE *f)
             "Exit status: 0 success, 1 usage error, 2 download, hash, file or model error.\n");
 }
 
-static auris_status mkdir_p(const char *dir, auris_error *err)
-{
-    char path[PATH_MAX_LEN];
-    if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path)
-        return auris_fail(err, AURIS_ERANGE, "%s: path too long", dir);
-    for (char *p = path + 1; ; p++) {
-        if (*p != '/' && *p != '\0')
-            continue;
-        char saved = *p;
-        *p = '\0';
-        if (mkdir(path, 0755) != 0 && errno != EEXIST)
-            return auris_fail(err, AURIS_EIO, "%s: cannot create directory: %s", path,
-                              strerror(errno));
-        *p = saved;
-        if (!saved)
-            break;
-    }
-    return AURIS_OK;
-}
-
 /* The models directory, created when missing. */
 static auris_status models_dir_created(char *dir, size_t n, auris_error *err)
 {
     auris_status st = auris_models_dir(dir, n, err);
-    return st ? st : mkdir_p(dir, err);
+    return st ? st : auris_mkdir_p(dir, 0755, err);
 }
 
 static int join(char *out, size_t n, const char *dir, const char *file)
@@ -195,20 +175,20 @@ static int do_pull(const char *name, const char *url, const char *class_map_url)
 static void list_json(const char *dir, const auris_model_info *list, size_t count)
 {
     fputs("{\"dir\":", stdout);
-    cli_json_string(stdout, dir);
+    auris_json_string(stdout, dir);
     fputs(",\"models\":[", stdout);
     for (size_t i = 0; i < count; i++) {
         const auris_model_info *m = &list[i];
         fputs(i ? ",{\"name\":" : "{\"name\":", stdout);
-        cli_json_string(stdout, m->name);
+        auris_json_string(stdout, m->name);
         fputs(",\"kind\":", stdout);
-        cli_json_string(stdout, m->kind);
+        auris_json_string(stdout, m->kind);
         printf(",\"classes\":%d,\"tensors\":%zu,\"size_bytes\":%lld,\"path\":", m->class_count,
                m->tensor_count, (long long)m->size_bytes);
-        cli_json_string(stdout, m->path);
+        auris_json_string(stdout, m->path);
         if (m->status) {
             fputs(",\"error\":", stdout);
-            cli_json_string(stdout, m->problem);
+            auris_json_string(stdout, m->problem);
         }
         fputc('}', stdout);
     }

@@ -55,11 +55,11 @@ static void print_result(predict_args *a, const char *name, double ms)
     int k = a->top < n ? a->top : n;
     if (a->json) {
         fputs("{\"file\": ", stdout);
-        cli_json_string(stdout, name);
+        auris_json_string(stdout, name);
         fputs(", \"top\": [", stdout);
         for (int i = 0; i < k; i++) {
             fputs(i ? ", {\"label\": " : "{\"label\": ", stdout);
-            cli_json_string(stdout, auris_trained_classifier_class_name(a->c, a->order[i]));
+            auris_json_string(stdout, auris_trained_classifier_class_name(a->c, a->order[i]));
             printf(", \"score\": %.6f}", (double)a->scores[a->order[i]]);
         }
         printf("], \"time_ms\": %.3f}\n", ms);

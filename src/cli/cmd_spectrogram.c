@@ -210,9 +210,9 @@ static int parse_args(spectrogram_opts *o, int argc, char **argv)
 static void print_json(const spectrogram_opts *o, const auris_spectrogram_stats *s)
 {
     printf("{\"input\": ");
-    cli_json_string(stdout, o->input);
+    auris_json_string(stdout, o->input);
     printf(", \"output\": ");
-    cli_json_string(stdout, o->output);
+    auris_json_string(stdout, o->output);
     printf(", \"width_px\": %d, \"height_px\": %d, \"columns\": %d, \"rows\": %d, "
            "\"frames\": %lld, \"frames_per_column\": %.6g, \"duration_s\": %.6f, "
            "\"max_db\": %.2f}\n", s->width_px, s->height_px, s->columns, s->rows, s->frames,

@@ -41,7 +41,8 @@ static void help(FILE *f)
         "                        \"clip\":{\"mean\":[{\"label\",\"score\"}],\"max\":[...]}}\n"
         "Model:\n"
         "      --model PATH     a YAMNet model file (.safetensors, made by auris models\n"
-        "                       import); default: model 'yamnet' of the models directory\n"
+        "                       import); default: $AURIS_YAMNET, else model 'yamnet' of\n"
+        "                       the models directory\n"
         "                       (install it with `auris models pull yamnet` or\n"
         "                       `auris models import FILE.tflite`)\n"
         "      --batch N        patches run through the network together (default 32)\n"
@@ -64,7 +65,7 @@ static void print_top_json(const tag_state *s, const float *scores, int n)
     putchar('[');
     for (int i = 0; i < n; i++) {
         fputs(i ? ",{\"label\":" : "{\"label\":", stdout);
-        cli_json_string(stdout, auris_yamnet_class_name(s->model, s->idx[i]));
+        auris_json_string(stdout, auris_yamnet_class_name(s->model, s->idx[i]));
         printf(",\"score\":%.4f}", scores[s->idx[i]]);
     }
     putchar(']');
@@ -158,7 +159,7 @@ int cli_load_yamnet(const char *cmd, const char *path, auris_yamnet **out)
     char buf[4096];
     auris_error err = {0};
     if (!path) {
-        if (auris_models_path("yamnet", buf, sizeof buf, &err)) {
+        if (auris_models_yamnet_path(buf, sizeof buf, &err)) {
             cli_error(cmd, "%s (or give --model PATH)", err.message);
             return CLI_INPUT;
         }
@@ -197,7 +198,7 @@ int cmd_tag(int argc, char **argv)
     }
     if (s.json) {
         fputs("{\"file\":", stdout);
-        cli_json_string(stdout, file);
+        auris_json_string(stdout, file);
         fputs(",\"patches\":[", stdout);
     }
     if (auris_tag_source(model, &tcfg, src, on_patch, &s, &err)) {

@@ -85,7 +85,7 @@ static void json_words(FILE *f, const auris_asr_segment *seg)
     for (size_t i = 0; i < seg->n_words; i++) {
         const auris_asr_word *w = &seg->words[i];
         fputs(i ? ",{\"word\":" : "{\"word\":", f);
-        cli_json_string(f, w->word);
+        auris_json_string(f, w->word);
         fprintf(f, ",\"start\":%.2f,\"end\":%.2f,\"confidence\":%.3f}", w->start_s, w->end_s,
                 w->confidence);
     }
@@ -111,7 +111,7 @@ static void on_detections(out_state *o, const auris_asr_segment *seg)
             FILE *f = o->stream ? stdout : o->json_segments;
             fputs(o->stream ? "{\"type\":\"detection\",\"phrase\":"
                             : o->n_segments ? ",{\"phrase\":" : "{\"phrase\":", f);
-            cli_json_string(f, w->word);
+            auris_json_string(f, w->word);
             fprintf(f, ",\"start\":%.2f,\"end\":%.2f,\"confidence\":%.3f}%s", w->start_s,
                     w->end_s, w->confidence, o->stream ? "\n" : "");
             o->n_segments++;
@@ -132,7 +132,7 @@ static void on_segment(const auris_asr_segment *seg, void *user)
     } else if (o->format == FMT_JSON && o->stream) {
         printf("{\"type\":\"final\",\"start\":%.2f,\"end\":%.2f,\"text\":", seg->start_s,
                seg->end_s);
-        cli_json_string(stdout, seg->text);
+        auris_json_string(stdout, seg->text);
         fputs(",\"words\":", stdout);
         json_words(stdout, seg);
         fputs("}\n", stdout);
@@ -140,13 +140,13 @@ static void on_segment(const auris_asr_segment *seg, void *user)
         FILE *f = o->json_segments;
         fprintf(f, "%s{\"start\":%.2f,\"end\":%.2f,\"text\":", o->n_segments ? "," : "",
                 seg->start_s, seg->end_s);
-        cli_json_string(f, seg->text);
+        auris_json_string(f, seg->text);
         fputs(",\"words\":", f);
         json_words(f, seg);
         fputs("}", f);
         if (o->n_segments)
             fputc(' ', o->json_text);
-        cli_json_string(o->json_text, seg->text);
+        auris_json_string(o->json_text, seg->text);
         o->n_segments++;
     } else if (o->format == FMT_TXT && o->stream) {
         printf("%s[%7.2f - %7.2f] %s\n", o->tty ? "\r\033[K" : "", seg->start_s, seg->end_s,
@@ -165,7 +165,7 @@ static void on_partial(const char *text, double start_s, void *user)
     out_state *o = user;
     if (o->format == FMT_JSON) {
         printf("{\"type\":\"partial\",\"start\":%.2f,\"text\":", start_s);
-        cli_json_string(stdout, text);
+        auris_json_string(stdout, text);
         fputs("}\n", stdout);
     } else if (o->tty) {
         printf("\r\033[K... %s", text);
@@ -212,7 +212,7 @@ static void close_output(out_state *o, int ok)
 {
     if (ok && o->format == FMT_JSON && !o->stream) {
         fputs("{\"file\":", stdout);
-        cli_json_string(stdout, o->file);
+        auris_json_string(stdout, o->file);
         if (o->spotting) {
             fputs(",\"detections\":[", stdout);
         } else {

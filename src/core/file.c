@@ -1,8 +1,9 @@
-/* Whole-file reading with a limit. */
+/* Whole-file reading with a limit; mkdir -p. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/error.h"
 #include "core/file.h"
@@ -58,4 +59,27 @@ auris_status auris_read_file(const char *path, size_t max_bytes, char **data, si
     *data = b;
     *size = n;
     return AURIS_OK;
+}
+
+auris_status auris_mkdir_p(const char *path, mode_t mode, auris_error *err)
+{
+    char buf[4096];
+    int len = snprintf(buf, sizeof buf, "%s", path);
+    if (len < 0 || len >= (int)sizeof buf)
+        return auris_fail(err, AURIS_ERANGE, "%s: path too long", path);
+    if (!buf[0])
+        return auris_fail(err, AURIS_EINVAL, "cannot create a folder with an empty name");
+    /* Each '/' after the first character ends a parent; the whole path comes last. */
+    for (char *p = buf + 1;; p++) {
+        if (*p != '/' && *p != '\0')
+            continue;
+        char end = *p;
+        *p = '\0';
+        if (mkdir(buf, mode) != 0 && errno != EEXIST)
+            return auris_fail(err, AURIS_EIO, "%s: cannot create folder (%s)", buf,
+                              strerror(errno));
+        *p = end;
+        if (!end)
+            return AURIS_OK;
+    }
 }

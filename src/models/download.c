@@ -19,7 +19,7 @@ typedef struct transfer {
     FILE *file;
     EVP_MD_CTX *md;
     CURL *curl;
-    int64_t done, max_bytes;
+    int64_t done;
     const auris_download_config *cfg;
     int too_large, canceled, write_errno;
 } transfer;
@@ -78,7 +78,7 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *user)
 {
     transfer *t = user;
     size_t n = size * nmemb;
-    if ((int64_t)n > t->max_bytes - t->done) {
+    if ((int64_t)n > t->cfg->max_bytes - t->done) {
         t->too_large = 1;
         return 0;
     }
@@ -105,7 +105,7 @@ static auris_status transfer_error(const char *url, CURLcode rc, const transfer 
 {
     if (t->too_large || rc == CURLE_FILESIZE_EXCEEDED)
         return auris_fail(err, AURIS_ERANGE, "%s: larger than the %lld-byte limit", url,
-                          (long long)t->max_bytes);
+                          (long long)t->cfg->max_bytes);
     if (t->canceled)
         return auris_fail(err, AURIS_ECANCELED, "%s: download canceled", url);
     if (t->write_errno)
@@ -132,7 +132,7 @@ static auris_status run_transfer(const char *url, transfer *t, auris_error *err)
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, t->cfg->timeout_s);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
-    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t->max_bytes);
+    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t->cfg->max_bytes);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "auris/" AURIS_VERSION_STRING);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_msg);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
@@ -196,7 +196,7 @@ auris_status auris_download(const char *url, const char *dest_path,
                           cfg->sha256_hex);
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return auris_fail(err, AURIS_EINTERNAL, "%s: libcurl initialisation failed", url);
-    transfer t = {.max_bytes = cfg->max_bytes, .cfg = cfg};
+    transfer t = {.cfg = cfg};
     char tmp[4096 + 16], got[SHA256_HEX] = "";
     auris_status st = open_temp(dest_path, tmp, sizeof tmp, &t.file, err);
     if (st) {

@@ -104,13 +104,6 @@ static int count_entries(const char *text)
 
 static int count_classes(const cJSON *meta, const char *kind)
 {
-    const cJSON *cc = cJSON_GetObjectItemCaseSensitive(meta, "auris.class_count");
-    if (cJSON_IsString(cc)) {
-        char *end;
-        long count = strtol(cc->valuestring, &end, 10);
-        if (end != cc->valuestring && *end == '\0' && count >= 0 && count < (1L << 30))
-            return (int)count;
-    }
     char kind_classes[80];
     snprintf(kind_classes, sizeof kind_classes, "%s.classes", kind);
     const char *keys[] = {kind_classes, "auris.labels", "labels"};

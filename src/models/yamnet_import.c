@@ -6,16 +6,15 @@
  * the op that differs, so an imported model always runs with the graph's semantics.
  * int8 weights keep their int8 values and per-tensor scale in the file (the engine
  * dequantizes them at load); per-channel scales are dequantized here. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "auris/nn.h"
-#include "core/file.h"
 #include "auris/tag.h"
 #include "core/csv.h"
 #include "core/error.h"
+#include "core/file.h"
 #include "models/tflite.h"
 #include "models/yamnet_internal.h"
 

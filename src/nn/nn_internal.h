@@ -105,8 +105,7 @@ static inline const auris_nn_tensor *nn_param_tensor(const nn_call *c, int k)
 auris_status nn_model_add_param(auris_nn_model *m, nn_layer *l, const char *suffix, int ndim,
                                 const int64_t *dims, int trainable, auris_error *err);
 
-/* splitmix64: the engine's one random generator (seeded, reproducible). */
-uint64_t nn_rng_next(uint64_t *state);
+/* The engine's random numbers: draws of core/rng.h's splitmix64 (seeded, reproducible). */
 float nn_rng_uniform(uint64_t *state);   /* [0, 1) */
 float nn_rng_normal(uint64_t *state);
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/rng.h"
 #include "nn/nn_internal.h"
 
 size_t auris_nn_tensor_numel(const auris_nn_tensor *t)
@@ -93,17 +94,9 @@ auris_status auris_nn_tensor_dequantize(const auris_nn_tensor *src, auris_nn_ten
     return AURIS_OK;
 }
 
-uint64_t nn_rng_next(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
 float nn_rng_uniform(uint64_t *state)
 {
-    return (float)(nn_rng_next(state) >> 40) * (1.0f / 16777216.0f);
+    return (float)(auris_splitmix64(state) >> 40) * (1.0f / 16777216.0f);
 }
 
 float nn_rng_normal(uint64_t *state)

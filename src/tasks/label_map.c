@@ -1,5 +1,6 @@
 /* Label maps: CSV rows (label, model class) parsed into, for every label, the list of the
  * model's class indices it stands for. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -404,20 +405,34 @@ void auris_label_map_score(const auris_label_map *m, const float *class_scores,
     }
 }
 
+/* Whether non-NaN scores[i] ranks after scores[p]: lower, or equal at a higher index. */
+static int ranks_after(const float *scores, int i, int p)
+{
+    return scores[i] < scores[p] || (scores[i] == scores[p] && i > p);
+}
+
+/* A selection sort that finds what is left without searching idx: every index below first
+ * is taken, and the non-NaN scores taken are exactly those ranking up to last. A NaN never
+ * beats a number, so it is taken when it is the lowest index left. */
 int auris_top_k(const float *scores, int n, int k, int *idx)
 {
     if (k > n)
         k = n;
+    int first = 0, last = -1;
     for (int j = 0; j < k; j++) {
         int best = -1;
-        for (int i = 0; i < n; i++) {
-            int taken = 0;
-            for (int t = 0; t < j && !taken; t++)
-                taken = idx[t] == i;
-            if (!taken && (best < 0 || scores[i] > scores[best]))
+        for (int i = first; i < n; i++)
+            if ((isnan(scores[i]) || last < 0 || ranks_after(scores, i, last)) &&
+                (best < 0 || scores[i] > scores[best]))
                 best = i;
-        }
         idx[j] = best;
+        if (!isnan(scores[best]))
+            last = best;
+        if (best == first)
+            first++;
+        while (first < n && !isnan(scores[first]) && last >= 0 &&
+               !ranks_after(scores, first, last))
+            first++;
     }
     return k < 0 ? 0 : k;
 }

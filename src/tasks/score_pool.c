@@ -8,7 +8,8 @@ struct auris_score_pool {
     int n;
     int64_t count;
     double *sum;   /* double: hours of patches would lose float precision */
-    float *mean, *max;
+    float *mean;   /* filled from sum when asked for */
+    float *max;
 };
 
 auris_status auris_score_pool_new(int n_classes, auris_score_pool **out, auris_error *err)
@@ -35,7 +36,6 @@ void auris_score_pool_add(auris_score_pool *p, const float *scores)
     p->count++;
     for (int i = 0; i < p->n; i++) {
         p->sum[i] += scores[i];
-        p->mean[i] = (float)(p->sum[i] / (double)p->count);
         if (p->count == 1 || scores[i] > p->max[i])
             p->max[i] = scores[i];
     }
@@ -46,8 +46,10 @@ int64_t auris_score_pool_count(const auris_score_pool *p)
     return p ? p->count : 0;
 }
 
-const float *auris_score_pool_mean(const auris_score_pool *p)
+const float *auris_score_pool_mean(auris_score_pool *p)
 {
+    for (int i = 0; p->count && i < p->n; i++)
+        p->mean[i] = (float)(p->sum[i] / (double)p->count);
     return p->mean;
 }
 

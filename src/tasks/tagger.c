@@ -59,8 +59,11 @@ auris_status auris_tagger_new(const auris_yamnet *m, const auris_tagger_config *
         auris_tagger_config_default(&def);
         cfg = &def;
     }
-    if (!m || cfg->max_batch < 1 || cfg->max_batch > 1024 || cfg->threads < 0)
+    if (!m || cfg->max_batch < 1 || cfg->max_batch > 1024)
         return auris_fail(err, AURIS_EINVAL, "tagger: max_batch %d outside 1..1024", cfg->max_batch);
+    if (cfg->threads < 0)
+        return auris_fail(err, AURIS_EINVAL, "tagger: threads %d is negative (0 means OpenMP's "
+                          "default)", cfg->threads);
     auris_tagger *t = calloc(1, sizeof *t);
     if (!t)
         return auris_fail(err, AURIS_ENOMEM, "tagger: out of memory");
@@ -150,7 +153,10 @@ static auris_status run_batch(auris_tagger *t, int final, auris_tag_patch_fn fn,
 #pragma omp parallel for num_threads(workers) schedule(static, 1) if (workers > 1)
     for (int w = 0; w < workers; w++) {
         int first = w * t->per_thread, count = n - first < t->per_thread ? n - first : t->per_thread;
-        omp_set_num_threads(1);
+        /* only inside an active region, whose end restores the count: a lone worker keeps
+         * the network's own per-layer parallel loops */
+        if (workers > 1)
+            omp_set_num_threads(1);
         st[w] = auris_nn_forward(t->state[w], t->batch + (size_t)first * PATCH_FRAMES * BANDS,
                                  count, &scores[w], &errs[w]);
         emb[w] = auris_nn_layer_output(t->state[w], t->m->embedding_layer);
@@ -287,32 +293,49 @@ auris_status auris_tagger_finish(auris_tagger *t, auris_tag_patch_fn fn, void *u
     return st;
 }
 
-auris_status auris_tag_source(const auris_yamnet *m, const auris_tagger_config *cfg,
-                              auris_source *src, auris_tag_patch_fn fn, void *user,
-                              auris_error *err)
+static auris_status check_source(auris_source *src, auris_error *err)
 {
     if (auris_source_sample_rate(src) != AURIS_YAMNET_RATE_HZ || auris_source_channels(src) != 1)
         return auris_fail(err, AURIS_EINVAL, "tagger: the source must deliver 16 kHz mono (open "
                           "it with sample_rate_hz 16000 and mono 1)");
-    auris_tagger *t;
-    auris_status st = auris_tagger_new(m, cfg, &t, err);
-    if (st)
+    return AURIS_OK;
+}
+
+auris_status auris_tagger_feed_source(auris_tagger *t, auris_source *src, auris_tag_patch_fn fn,
+                                      void *user, auris_error *err)
+{
+    auris_status st = check_source(src, err);
+    if (st) {
+        reset(t);
         return st;
+    }
     float buf[8192];
     for (;;) {
         size_t got;
-        st = auris_source_read(src, buf, sizeof buf / sizeof *buf, &got);
-        if (st) {
-            auris_fail(err, st, "%s", auris_source_error(src));
-            break;
+        if ((st = auris_source_read(src, buf, sizeof buf / sizeof *buf, &got))) {
+            reset(t);
+            return auris_fail(err, st, "%s", auris_source_error(src));
         }
         if (!got)
-            break;
+            return auris_tagger_finish(t, fn, user, err);
+        /* feed resets the tagger when it fails */
         if ((st = auris_tagger_feed(t, buf, got, fn, user, err)))
-            break;
+            return st;
     }
-    if (!st)
-        st = auris_tagger_finish(t, fn, user, err);
+}
+
+auris_status auris_tag_source(const auris_yamnet *m, const auris_tagger_config *cfg,
+                              auris_source *src, auris_tag_patch_fn fn, void *user,
+                              auris_error *err)
+{
+    /* checked before the tagger is built, so a wrong source costs nothing */
+    auris_status st = check_source(src, err);
+    if (st)
+        return st;
+    auris_tagger *t;
+    if ((st = auris_tagger_new(m, cfg, &t, err)))
+        return st;
+    st = auris_tagger_feed_source(t, src, fn, user, err);
     auris_tagger_free(t);
     return st;
 }

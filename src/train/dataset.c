@@ -476,12 +476,7 @@ auris_status auris_dataset_split(const auris_dataset *d, double val_fraction, ui
         for (size_t i = 0; i < d->n; i++)
             if (d->items[i].label == c)
                 idx[n++] = i;
-        for (size_t i = n; i > 1; i--) {
-            size_t j = (size_t)(train_rng_uniform(&rng) * (double)i);
-            size_t t = idx[i - 1];
-            idx[i - 1] = idx[j < i ? j : i - 1];
-            idx[j < i ? j : i - 1] = t;
-        }
+        train_rng_shuffle(idx, n, &rng);
         size_t k = (size_t)(val_fraction * (double)n + 0.5);
         for (size_t i = 0; i < k; i++)
             pick[idx[i]] = 1;

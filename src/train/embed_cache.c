@@ -177,9 +177,7 @@ auris_status train_embed_file(train_embedder *e, const char *path, float **out, 
     if (st)
         return st;
     patches pl = {0};
-    auris_tagger_config tc;
-    auris_tagger_config_default(&tc);
-    st = auris_tag_source(e->model, &tc, src, add_patch, &pl, err);
+    st = auris_tagger_feed_source(e->tagger, src, add_patch, &pl, err);
     auris_source_free(src);
     st = finish(&pl, st, path, out, rows, err);
     if (!st && cached)

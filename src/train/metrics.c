@@ -129,6 +129,11 @@ static void class_counts(const auris_metrics *m, int c, int64_t *tp, int64_t *su
     }
 }
 
+static double f1_of(double p, double r)
+{
+    return p + r > 0.0 ? 2.0 * p * r / (p + r) : 0.0;
+}
+
 void auris_metrics_class(const auris_metrics *m, int c, double *precision, double *recall,
                          double *f1, int64_t *support)
 {
@@ -141,7 +146,7 @@ void auris_metrics_class(const auris_metrics *m, int c, double *precision, doubl
     if (recall)
         *recall = r;
     if (f1)
-        *f1 = p + r > 0.0 ? 2.0 * p * r / (p + r) : 0.0;
+        *f1 = f1_of(p, r);
     if (support)
         *support = sup;
 }
@@ -155,9 +160,7 @@ double auris_metrics_macro_f1(const auris_metrics *m)
         class_counts(m, c, &tp, &sup, &pred);
         if (sup == 0 && pred == 0)
             continue;
-        double f1;
-        auris_metrics_class(m, c, NULL, NULL, &f1, NULL);
-        sum += f1;
+        sum += f1_of(ratio(tp, pred), ratio(tp, sup));
         counted++;
     }
     return counted ? sum / counted : 0.0;

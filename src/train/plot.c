@@ -150,14 +150,20 @@ typedef struct matrix_fig {
     char (*labels)[LABEL_BUF];
 } matrix_fig;
 
-static double cell_value(const matrix_fig *f, const int64_t *cm, int t, int p)
+/* Row t's total (the divisor of a normalized matrix). */
+static int64_t row_total(const matrix_fig *f, const int64_t *cm, int t)
+{
+    int64_t row = 0;
+    for (int j = 0; j < f->n; j++)
+        row += cm[(size_t)t * (size_t)f->n + (size_t)j];
+    return row;
+}
+
+static double cell_value(const matrix_fig *f, const int64_t *cm, int t, int p, int64_t row)
 {
     int64_t v = cm[(size_t)t * (size_t)f->n + (size_t)p];
     if (!f->normalized)
         return (double)v;
-    int64_t row = 0;
-    for (int j = 0; j < f->n; j++)
-        row += cm[(size_t)t * (size_t)f->n + (size_t)j];
     return row > 0 ? (double)v / (double)row : 0.0;
 }
 
@@ -166,8 +172,9 @@ static void draw_cells(const matrix_fig *f, const int64_t *cm)
     cairo_t *cr = f->cr;
     draw_set_font(cr, f->cell_font, 0);
     for (int t = 0; t < f->n; t++) {
+        int64_t row = f->normalized ? row_total(f, cm, t) : 0;
         for (int p = 0; p < f->n; p++) {
-            double v = cell_value(f, cm, t, p), rgb[3];
+            double v = cell_value(f, cm, t, p, row), rgb[3];
             double x = f->mx + p * f->cell, y = f->my + t * f->cell;
             ramp_rgb(f->vmax > 0.0 ? v / f->vmax : 0.0, rgb);
             cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);

@@ -6,33 +6,14 @@
 
 #include "auris/train.h"
 #include "core/error.h"
+#include "core/file.h"
 
 #define MAX_RUNS 100000
-
-/* mkdir -p */
-static auris_status make_parents(const char *path, auris_error *err)
-{
-    char buf[4096];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-        return auris_fail(err, AURIS_ERANGE, "%s: path too long", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = 0;
-        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-            return auris_fail(err, AURIS_EIO, "%s: cannot create folder (%s)", buf,
-                              strerror(errno));
-        *p = '/';
-    }
-    if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-        return auris_fail(err, AURIS_EIO, "%s: cannot create folder (%s)", buf, strerror(errno));
-    return AURIS_OK;
-}
 
 auris_status auris_run_dir_new(const char *parent, const char *name, char *out, size_t cap,
                                auris_error *err)
 {
-    auris_status st = make_parents(parent, err);
+    auris_status st = auris_mkdir_p(parent, 0777, err);
     if (st)
         return st;
     for (int i = 1; i <= MAX_RUNS; i++) {

@@ -13,9 +13,10 @@
 /* ---- random numbers: splitmix64, one stream per (seed, purpose) so results do not
  * depend on which thread handles which clip ---- */
 uint64_t train_rng_seed(uint64_t seed, uint64_t stream);
-uint64_t train_rng_next(uint64_t *s);
 /* Uniform in [0, 1). */
 double train_rng_uniform(uint64_t *s);
+/* Fisher-Yates shuffle of idx[0..n) with draws from rng. */
+void train_rng_shuffle(size_t *idx, size_t n, uint64_t *rng);
 
 /* ---- folders ---- */
 typedef auris_file_fn train_walk_fn;

@@ -18,6 +18,7 @@
 #include "auris/tag.h"
 #include "auris/train.h"
 #include "core/error.h"
+#include "core/json.h"
 #include "train/train_internal.h"
 
 #define MAX_CLIP_S 600.0
@@ -488,13 +489,7 @@ static void shuffle(run *r)
     uint64_t rng = train_rng_seed(r->cfg->seed, 0x5eed0000ULL + (uint64_t)r->epoch);
     for (size_t i = 0; i < r->tr.n; i++)
         r->order[i] = i;
-    for (size_t i = r->tr.n; i > 1; i--) {
-        size_t j = (size_t)(train_rng_uniform(&rng) * (double)i);
-        j = j < i ? j : i - 1;
-        size_t t = r->order[i - 1];
-        r->order[i - 1] = r->order[j];
-        r->order[j] = t;
-    }
+    train_rng_shuffle(r->order, r->tr.n, &rng);
     for (size_t i = 0; i < r->tr.n; i++)
         r->epoch_y[i] = r->tr.label[r->order[i]];
 }
@@ -542,19 +537,10 @@ static auris_status write_args(const auris_train_config *c, const char *path, au
     const char *vals[] = {c->noise_dir, c->rir_dir, c->yamnet_path};
     for (int i = 0; i < 3; i++) {
         fprintf(f, "  \"%s\": ", paths[i]);
-        if (!vals[i]) {
+        if (vals[i])
+            auris_json_string(f, vals[i]);
+        else
             fputs("null", f);
-        } else {
-            fputc('"', f);
-            for (const char *p = vals[i]; *p; p++)
-                if (*p == '"' || *p == '\\')
-                    fprintf(f, "\\%c", *p);
-                else if ((unsigned char)*p < 0x20)
-                    fprintf(f, "\\u%04x", *p);
-                else
-                    fputc(*p, f);
-            fputc('"', f);
-        }
         fputs(i < 2 ? ",\n" : "\n}\n", f);
     }
     return fclose(f) ? auris_fail(err, AURIS_EIO, "%s: write failed", path) : AURIS_OK;
